@@ -1,0 +1,44 @@
+// CPU feature detection: cpuinfo for everything it knows, the OS auxiliary vector for i8mm
+// (Debian 12's cpuinfo predates i8mm). A failing cpuinfo_initialize() leaves only scalar.
+#include "dispatch/cpu_features.h"
+
+#include <cpuinfo.h>
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP2_I8MM
+#define HWCAP2_I8MM (1 << 13)
+#endif
+#endif
+
+namespace qk {
+namespace internal {
+namespace {
+
+CpuFeatures Detect() {
+  CpuFeatures f;
+  if (!cpuinfo_initialize()) return f;
+#if defined(__x86_64__) || defined(__i386__)
+  f.avx2 = cpuinfo_has_x86_avx2();
+  f.avx512vnni = cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
+                 cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512vnni();
+#endif
+#if defined(__aarch64__)
+  f.neon = cpuinfo_has_arm_neon();
+  f.neon_dot = f.neon && cpuinfo_has_arm_neon_dot();
+#if defined(__linux__)
+  f.i8mm = f.neon && (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
+#endif
+#endif
+  return f;
+}
+
+}  // namespace
+
+const CpuFeatures& GetCpuFeatures() {
+  static const CpuFeatures features = Detect();  // C++11 guarantees one thread-safe init
+  return features;
+}
+
+}  // namespace internal
+}  // namespace qk

@@ -1,0 +1,27 @@
+// Internal: the one table of kernels, and the choice of a row for an op on an ISA.
+#ifndef QKERNELS_DISPATCH_KERNEL_TABLE_H_
+#define QKERNELS_DISPATCH_KERNEL_TABLE_H_
+
+#include <vector>
+
+#include "src/kernel.h"
+
+namespace qk {
+namespace internal {
+
+// Every compiled-in kernel, best ISA first, scalar last; within an ISA, more specific first.
+const std::vector<Kernel>& KernelTable();
+
+// Rank of an ISA within its family (scalar 0; x86: avx2 1, avx512vnni 2; arm: neon 1,
+// neondot 2, i8mm 3).
+int IsaRank(Isa isa);
+
+// The kernel that runs `desc` when `isa` (already resolved, supported) is requested: the first row
+// whose ISA is `isa` or a lesser supported ISA of the same family (or scalar) and that applies.
+// Never null: the scalar rows take every valid op.
+const Kernel* SelectKernel(const OpDesc& desc, Isa isa);
+
+}  // namespace internal
+}  // namespace qk
+
+#endif  // QKERNELS_DISPATCH_KERNEL_TABLE_H_

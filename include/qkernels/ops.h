@@ -1,0 +1,170 @@
+// qkernels: the operations (conv2d, depthwise conv2d, fully connected), their parameters, weight
+// packing and execution.
+//
+// Usage: describe the op in a *Params struct, pack the weights once (Pack*), keep the PackedOp,
+// ask it for workspace_size(), then call Run() as often as needed; Run() allocates nothing when it
+// is given a workspace of at least workspace_size() bytes. Every entry point validates its
+// arguments and returns a Status whose message names the offending field.
+//
+// Layouts (dense, row-major, last dimension fastest):
+//   conv2d            input N,H,W,C   filter O,KH,KW,C/groups   output N,OH,OW,O
+//   depthwise conv2d  input N,H,W,C   filter 1,KH,KW,C*M        output N,OH,OW,C*M
+//   fully connected   input B,D       filter O,D                output B,O
+// Buffers are exact-sized: kernels never read or write outside the element counts above.
+#ifndef QKERNELS_OPS_H_
+#define QKERNELS_OPS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "qkernels/isa.h"
+#include "qkernels/requantize.h"
+#include "qkernels/status.h"
+
+namespace qk {
+
+// The quantization scheme of an op.
+enum class DataType {
+  kInt8,   // TFLite int8: int8 activations, int8 symmetric weights (zero point 0), int32 bias,
+           // per-channel or per-tensor multipliers
+  kUInt8,  // TFLite legacy uint8: asymmetric uint8 activations and weights (filter zero point),
+           // int32 bias, per-tensor multiplier
+  kInt16,  // TFLite int16x8: int16 activations (zero points 0), int8 weights, int64 bias,
+           // per-channel multipliers, shifts in [-31, 7]
+};
+const char* DataTypeName(DataType type);
+
+enum class Padding {
+  kValid,     // no padding; out = floor((in - effective_kernel + stride) / stride)
+  kSame,      // out = ceil(in / stride); pad_top/left = floor(total / 2) (TFLite's rule)
+  kExplicit,  // pad_top/bottom/left/right as given
+};
+
+// How int32 (int64 for kInt16) accumulators become output values (FORMAT.md section 4):
+//   out = clamp(MultiplyByQuantizedMultiplier(acc + bias, multiplier[c], shift[c])
+//               + output_zero_point, activation_min, activation_max)
+// with acc = sum (filter - filter_zero_point) * (input - input_zero_point).
+struct Requantization {
+  int32_t input_zero_point = 0;   // int8: [-128, 127]; uint8: [0, 255]; int16: must be 0
+  int32_t filter_zero_point = 0;  // uint8: [0, 255]; int8/int16: must be 0
+  int32_t output_zero_point = 0;  // like input_zero_point
+  // `num_channels` values each: 1 (per-tensor, broadcast) or the number of output channels.
+  // multiplier: 0 or in [2^30, 2^31-1]; shift: [-31, 30] ([-31, 7] for kInt16). The arrays are
+  // copied by Pack*, so they need to live only for that call.
+  const int32_t* output_multiplier = nullptr;
+  const int32_t* output_shift = nullptr;
+  int num_channels = 1;
+  // Inclusive clamp, already including output_zero_point; within the output type's range.
+  int32_t activation_min = -128;
+  int32_t activation_max = 127;
+  Rounding rounding = Rounding::kDouble;  // ignored for kInt16 (TFLite's int64 path has one mode)
+};
+
+struct Conv2DParams {
+  DataType type = DataType::kInt8;
+  int batch = 1;
+  int input_height = 0, input_width = 0, input_channels = 0;
+  int output_channels = 0;
+  int kernel_height = 0, kernel_width = 0;
+  int groups = 1;  // input_channels and output_channels must both be multiples of groups
+  int stride_height = 1, stride_width = 1;
+  int dilation_height = 1, dilation_width = 1;
+  Padding padding = Padding::kValid;
+  int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;  // Padding::kExplicit only
+  Requantization quant;
+};
+
+struct DepthwiseConv2DParams {
+  DataType type = DataType::kInt8;
+  int batch = 1;
+  int input_height = 0, input_width = 0, input_channels = 0;
+  int depth_multiplier = 1;  // output channels = input_channels * depth_multiplier
+  int kernel_height = 0, kernel_width = 0;
+  int stride_height = 1, stride_width = 1;
+  int dilation_height = 1, dilation_width = 1;
+  Padding padding = Padding::kValid;
+  int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  Requantization quant;
+};
+
+struct FullyConnectedParams {
+  DataType type = DataType::kInt8;
+  int batch = 1;
+  int input_depth = 0;
+  int output_depth = 0;
+  Requantization quant;
+};
+
+// Output spatial size of a conv/depthwise description (validates the geometry).
+Status Conv2DOutputSize(const Conv2DParams& params, int* output_height, int* output_width);
+Status DepthwiseConv2DOutputSize(const DepthwiseConv2DParams& params, int* output_height,
+                                 int* output_width);
+
+namespace internal {
+struct PackedOpImpl;
+}
+
+// Packed weights plus everything the op needs to run: opaque, movable, owned by the caller.
+// A PackedOp is immutable after packing and may be run from many threads at once (each with its
+// own workspace).
+class PackedOp {
+ public:
+  PackedOp();
+  ~PackedOp();
+  PackedOp(PackedOp&&) noexcept;
+  PackedOp& operator=(PackedOp&&) noexcept;
+  PackedOp(const PackedOp&) = delete;
+  PackedOp& operator=(const PackedOp&) = delete;
+
+  bool empty() const;
+  DataType type() const;
+  Isa isa() const;                  // the ISA of the kernel that will run
+  const char* kernel_name() const;  // e.g. "qs8_conv_igemm_4x16c4__avx512vnni"
+  size_t workspace_size() const;    // bytes Run() needs as scratch (may be 0)
+  size_t input_elements() const;    // documented input buffer size
+  size_t output_elements() const;   // documented output buffer size
+  int output_height() const;        // 1 for fully connected
+  int output_width() const;         // 1 for fully connected
+  int output_channels() const;
+
+  const internal::PackedOpImpl* impl() const { return impl_.get(); }
+  internal::PackedOpImpl* mutable_impl() { return impl_.get(); }
+  void reset(std::unique_ptr<internal::PackedOpImpl> impl);
+
+ private:
+  std::unique_ptr<internal::PackedOpImpl> impl_;
+};
+
+// Pack the weights for the kernel chosen for `isa` (kAuto: DefaultIsa()). The filter has the
+// layout above and type int8_t (uint8_t for kUInt8). `bias` has output-channel values of type
+// int32_t (int64_t for kInt16), or is nullptr for "no bias". Fails with kIsaUnavailable when `isa`
+// is not supported on this CPU. Filter and bias are copied; they need not outlive the call.
+Status PackConv2D(const Conv2DParams& params, const void* filter, const void* bias, PackedOp* out,
+                  Isa isa = Isa::kAuto);
+Status PackDepthwiseConv2D(const DepthwiseConv2DParams& params, const void* filter,
+                           const void* bias, PackedOp* out, Isa isa = Isa::kAuto);
+Status PackFullyConnected(const FullyConnectedParams& params, const void* filter, const void* bias,
+                          PackedOp* out, Isa isa = Isa::kAuto);
+
+// Runs a packed op. The element type must match the op's DataType (int8_t / uint8_t / int16_t),
+// else kInvalidArgument. `workspace` must be at least workspace_size() bytes (kBufferTooSmall
+// otherwise); if it is nullptr the call allocates its own (convenient, not for hot loops).
+Status Run(const PackedOp& op, const int8_t* input, int8_t* output, void* workspace = nullptr,
+           size_t workspace_bytes = 0);
+Status Run(const PackedOp& op, const uint8_t* input, uint8_t* output, void* workspace = nullptr,
+           size_t workspace_bytes = 0);
+Status Run(const PackedOp& op, const int16_t* input, int16_t* output, void* workspace = nullptr,
+           size_t workspace_bytes = 0);
+
+// Requantizes a rows x channels matrix of int32 accumulators (channel fastest) to int8, with the
+// per-channel (num_channels == channels) or per-tensor (num_channels == 1) multipliers in `quant`:
+// the step a hand-written int8 inference needs after its own convolution. `bias` (channels values)
+// may be nullptr. input_zero_point/filter_zero_point are not used (the accumulators already hold
+// the zero-point-corrected sums); quant.activation_min/max must lie in [-128, 127].
+Status RequantizeInt32ToInt8(const int32_t* accumulators, const int32_t* bias, int rows,
+                             int channels, const Requantization& quant, int8_t* output);
+
+}  // namespace qk
+
+#endif  // QKERNELS_OPS_H_

@@ -1,0 +1,119 @@
+/* qkernels: TFLite-exact int8 neural-network kernels, C API.
+ *
+ * The same ops as the C++ API (qkernels/ops.h), for C callers. Every function returns a qk_status;
+ * on failure qk_last_error() gives a message naming the bad field (thread-local, valid until the
+ * next qkernels call on the same thread). */
+#ifndef QKERNELS_QKERNELS_H_
+#define QKERNELS_QKERNELS_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  QK_OK = 0,
+  QK_INVALID_ARGUMENT = 1,
+  QK_UNSUPPORTED = 2,
+  QK_ISA_UNAVAILABLE = 3,
+  QK_OUT_OF_MEMORY = 4,
+  QK_BUFFER_TOO_SMALL = 5
+} qk_status;
+
+typedef enum { QK_INT8 = 0, QK_UINT8 = 1, QK_INT16 = 2 } qk_data_type;
+typedef enum { QK_PADDING_VALID = 0, QK_PADDING_SAME = 1, QK_PADDING_EXPLICIT = 2 } qk_padding;
+typedef enum { QK_ROUNDING_DOUBLE = 0, QK_ROUNDING_SINGLE = 1 } qk_rounding;
+typedef enum {
+  QK_ISA_AUTO = -1,
+  QK_ISA_SCALAR = 0,
+  QK_ISA_AVX2 = 1,
+  QK_ISA_AVX512VNNI = 2,
+  QK_ISA_NEON = 3,
+  QK_ISA_NEONDOT = 4,
+  QK_ISA_I8MM = 5
+} qk_isa;
+
+/* See qk::Requantization: clamp(MulQ(acc + bias, multiplier[c], shift[c]) + output_zero_point). */
+typedef struct {
+  int32_t input_zero_point;
+  int32_t filter_zero_point;
+  int32_t output_zero_point;
+  const int32_t* output_multiplier; /* num_channels values */
+  const int32_t* output_shift;      /* num_channels values, positive = left */
+  int num_channels;                 /* 1 or the number of output channels */
+  int32_t activation_min;
+  int32_t activation_max;
+  qk_rounding rounding;
+} qk_requantization;
+
+typedef struct {
+  qk_data_type type;
+  int batch, input_height, input_width, input_channels;
+  int output_channels, kernel_height, kernel_width;
+  int groups; /* conv2d: >= 1 */
+  int depth_multiplier; /* depthwise: >= 1 (output channels = input_channels * depth_multiplier) */
+  int stride_height, stride_width, dilation_height, dilation_width;
+  qk_padding padding;
+  int pad_top, pad_bottom, pad_left, pad_right; /* QK_PADDING_EXPLICIT only */
+  qk_requantization quant;
+} qk_conv_params;
+
+typedef struct {
+  qk_data_type type;
+  int batch, input_depth, output_depth;
+  qk_requantization quant;
+} qk_fully_connected_params;
+
+typedef struct qk_packed_op qk_packed_op;
+
+/* Fills *params with defaults: int8, batch 1, groups 1, depth_multiplier 1, strides and dilations 1,
+ * VALID padding, per-tensor, activation range [-128, 127], double rounding. */
+void qk_conv_params_init(qk_conv_params* params);
+void qk_fully_connected_params_init(qk_fully_connected_params* params);
+
+/* Filter/bias layouts and types as in qkernels/ops.h; bias may be NULL. *out must be released
+ * with qk_packed_op_free. conv2d ignores depth_multiplier; depthwise ignores output_channels and
+ * groups. */
+qk_status qk_pack_conv2d(const qk_conv_params* params, const void* filter, const void* bias,
+                         qk_isa isa, qk_packed_op** out);
+qk_status qk_pack_depthwise_conv2d(const qk_conv_params* params, const void* filter,
+                                   const void* bias, qk_isa isa, qk_packed_op** out);
+qk_status qk_pack_fully_connected(const qk_fully_connected_params* params, const void* filter,
+                                  const void* bias, qk_isa isa, qk_packed_op** out);
+void qk_packed_op_free(qk_packed_op* op);
+
+size_t qk_packed_op_workspace_size(const qk_packed_op* op);
+size_t qk_packed_op_output_elements(const qk_packed_op* op);
+const char* qk_packed_op_kernel_name(const qk_packed_op* op);
+
+/* input/output element types follow the op's type (int8_t, uint8_t or int16_t). workspace may be
+ * NULL (the call then allocates). */
+qk_status qk_run(const qk_packed_op* op, const void* input, void* output, void* workspace,
+                 size_t workspace_bytes);
+
+/* Requantization primitives (see qkernels/requantize.h). */
+void qk_quantize_multiplier(double real_multiplier, qk_rounding rounding, int32_t* multiplier,
+                            int* shift);
+int32_t qk_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift,
+                                            qk_rounding rounding);
+int32_t qk_multiply_by_quantized_multiplier_int64(int64_t x, int32_t multiplier, int shift);
+/* rows x channels int32 accumulators (+ optional bias) -> int8 (see qk::RequantizeInt32ToInt8). */
+qk_status qk_requantize_int32_to_int8(const int32_t* accumulators, const int32_t* bias, int rows,
+                                      int channels, const qk_requantization* quant,
+                                      int8_t* output);
+
+const char* qk_isa_name(qk_isa isa);
+int qk_isa_supported(qk_isa isa);
+/* The ISA QK_ISA_AUTO resolves to; qk_set_isa_override(QK_ISA_AUTO) clears the override. */
+qk_isa qk_default_isa(void);
+qk_status qk_set_isa_override(qk_isa isa);
+
+const char* qk_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QKERNELS_QKERNELS_H_ */

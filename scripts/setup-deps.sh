@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages qkernels needs: the build and test dependencies, the optional
+# benchmark peers, and (with --arm) the aarch64 cross toolchain and qemu. Idempotent.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+native=(cmake g++ make pkg-config libxsimd-dev libcpuinfo-dev libgtest-dev libgmock-dev
+        libbenchmark-dev libflatbuffers-dev zlib1g-dev
+        libdnnl-dev libxnnpack-dev libgemmlowp-dev python3 python3-matplotlib
+        clang-14 libclang-rt-14-dev qemu-user)
+arm=(g++-aarch64-linux-gnu libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
+     libcpuinfo0:arm64 libxsimd-dev:arm64 zlib1g-dev:arm64 libflatbuffers-dev:arm64)
+
+want_arm=0
+for a in "$@"; do [ "$a" = "--arm" ] && want_arm=1; done
+
+missing=()
+for p in "${native[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ "$want_arm" = 1 ]; then
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+    missing+=(__update__)
+  fi
+  for p in "${arm[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  $SUDO apt-get update -qq
+  pkgs=()
+  for p in "${missing[@]}"; do [ "$p" != __update__ ] && pkgs+=("$p"); done
+  if [ "${#pkgs[@]}" -gt 0 ]; then
+    $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  fi
+fi
+echo "setup-deps: all packages present"

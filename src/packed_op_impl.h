@@ -1,0 +1,20 @@
+// Internal: what a PackedOp holds.
+#ifndef QKERNELS_SRC_PACKED_OP_IMPL_H_
+#define QKERNELS_SRC_PACKED_OP_IMPL_H_
+
+#include "src/kernel.h"
+#include "src/op_desc.h"
+
+namespace qk {
+namespace internal {
+
+struct PackedOpImpl {
+  OpDesc desc;
+  PackedData data;
+  const Kernel* kernel = nullptr;
+};
+
+}  // namespace internal
+}  // namespace qk
+
+#endif  // QKERNELS_SRC_PACKED_OP_IMPL_H_
