@@ -22,14 +22,19 @@ inline int32_t WrappingAdd(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
 }
 
-// acc -> output value for channel c of an int8/uint8 op:
-// clamp(MultiplyByQuantizedMultiplier(acc, M0[c], shift[c]) + output_zero_point).
+// clamp(MultiplyByQuantizedMultiplier(acc, multiplier, shift) + zero_point, lo, hi).
 // The sum is formed in 64 bits so that an out-of-contract accumulator saturates instead of
-// overflowing; SIMD kernels get the same result by clamping before adding the zero point.
+// overflowing; SIMD kernels get the same result by clamping to [lo - zp, hi - zp] before adding zp.
+inline int32_t Requantize(int32_t acc, int32_t multiplier, int32_t shift, Rounding rounding,
+                          int32_t zero_point, int32_t lo, int32_t hi) {
+  const int64_t scaled = MultiplyByQuantizedMultiplier(acc, multiplier, shift, rounding);
+  return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(scaled + zero_point, lo), hi));
+}
+
+// acc -> output value for channel c of an int8/uint8 op.
 inline int32_t RequantizeAccumulator(int32_t acc, int c, const OpDesc& d, const PackedData& p) {
-  const int64_t scaled = MultiplyByQuantizedMultiplier(acc, p.multiplier[c], p.shift[c], d.rounding);
-  const int64_t with_zero_point = scaled + d.output_zp;
-  return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(with_zero_point, d.act_min), d.act_max));
+  return Requantize(acc, p.multiplier[c], p.shift[c], d.rounding, d.output_zp, d.act_min,
+                    d.act_max);
 }
 
 // int16x8: int64 accumulator, the int64 MultiplyByQuantizedMultiplier, no output offset.

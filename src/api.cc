@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dispatch/kernel_table.h"
+#include "reference/reference_kernels.h"
 #include "qkernels/ops.h"
 #include "src/packed_op_impl.h"
 #include "src/validate.h"
@@ -248,16 +249,10 @@ Status RequantizeInt32ToInt8(const int32_t* accumulators, const int32_t* bias, i
     for (int c = 0; c < channels; ++c) {
       const size_t i = size_t(r) * channels + c;
       const int q = quant.num_channels == 1 ? 0 : c;
-      const int32_t acc = bias ? static_cast<int32_t>(static_cast<uint32_t>(accumulators[i]) +
-                                                      static_cast<uint32_t>(bias[c]))
-                               : accumulators[i];
-      const int64_t v = int64_t{MultiplyByQuantizedMultiplier(acc, quant.output_multiplier[q],
-                                                              quant.output_shift[q],
-                                                              quant.rounding)} +
-                        quant.output_zero_point;
-      output[i] = static_cast<int8_t>(v < quant.activation_min   ? quant.activation_min
-                                      : v > quant.activation_max ? quant.activation_max
-                                                                 : v);
+      const int32_t acc = bias ? reference::WrappingAdd(accumulators[i], bias[c]) : accumulators[i];
+      output[i] = static_cast<int8_t>(reference::Requantize(
+          acc, quant.output_multiplier[q], quant.output_shift[q], quant.rounding,
+          quant.output_zero_point, quant.activation_min, quant.activation_max));
     }
   }
   return Status::Ok();
