@@ -1,0 +1,84 @@
+// The dispatcher: ISA names, the table's order, overrides, and that asking for an ISA the CPU
+// lacks is an error rather than SIGILL.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "dispatch/kernel_table.h"
+#include "qkernels/qkernels.hpp"
+
+namespace qk {
+namespace {
+
+const Isa kAllIsas[] = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512Vnni,
+                        Isa::kNeon,   Isa::kNeonDot, Isa::kI8mm};
+
+TEST(Dispatch, NamesRoundTrip) {
+  for (Isa isa : kAllIsas) {
+    Isa parsed;
+    ASSERT_TRUE(ParseIsa(IsaName(isa), &parsed)) << IsaName(isa);
+    EXPECT_EQ(parsed, isa);
+  }
+  Isa parsed;
+  EXPECT_FALSE(ParseIsa("avx9000", &parsed));
+  EXPECT_FALSE(ParseIsa(nullptr, &parsed));
+}
+
+TEST(Dispatch, SupportedIsBestFirstScalarLast) {
+  const std::vector<Isa> isas = SupportedIsas();
+  ASSERT_FALSE(isas.empty());
+  EXPECT_EQ(isas.back(), Isa::kScalar);
+  EXPECT_EQ(isas.front(), BestIsa());
+  for (Isa isa : isas) EXPECT_TRUE(IsaCompiledIn(isa));
+}
+
+TEST(Dispatch, TableIsOrderedBestFirstWithScalarRowsLast) {
+  const std::vector<internal::Kernel>& table = internal::KernelTable();
+  ASSERT_FALSE(table.empty());
+  for (size_t i = 1; i < table.size(); ++i) {
+    EXPECT_GE(internal::IsaRank(table[i - 1].isa), internal::IsaRank(table[i].isa))
+        << table[i - 1].name << " before " << table[i].name;
+  }
+  EXPECT_EQ(table.back().isa, Isa::kScalar);
+}
+
+TEST(Dispatch, UnsupportedIsaIsAnErrorNotACrash) {
+  for (Isa isa : kAllIsas) {
+    if (IsaSupported(isa)) continue;
+    EXPECT_EQ(SetIsaOverride(isa).code(), StatusCode::kIsaUnavailable) << IsaName(isa);
+    FullyConnectedParams p;
+    p.input_depth = 4;
+    p.output_depth = 2;
+    const int32_t m = 1 << 30, shift = 0;
+    p.quant.output_multiplier = &m;
+    p.quant.output_shift = &shift;
+    const int8_t filter[8] = {};
+    PackedOp op;
+    EXPECT_EQ(PackFullyConnected(p, filter, nullptr, &op, isa).code(),
+              StatusCode::kIsaUnavailable)
+        << IsaName(isa);
+  }
+}
+
+TEST(Dispatch, OverrideChangesTheDefaultAndTheKernel) {
+  for (Isa isa : SupportedIsas()) {
+    ASSERT_TRUE(SetIsaOverride(isa).ok());
+    EXPECT_EQ(DefaultIsa(), isa);
+    FullyConnectedParams p;
+    p.input_depth = 64;
+    p.output_depth = 16;
+    const int32_t m = 1 << 30, shift = 0;
+    p.quant.output_multiplier = &m;
+    p.quant.output_shift = &shift;
+    std::vector<int8_t> filter(64 * 16, 1);
+    PackedOp op;
+    ASSERT_TRUE(PackFullyConnected(p, filter.data(), nullptr, &op).ok());
+    // The kernel belongs to the requested ISA or a lesser one of its family (or scalar).
+    EXPECT_LE(internal::IsaRank(op.isa()), internal::IsaRank(isa)) << op.kernel_name();
+  }
+  ASSERT_TRUE(SetIsaOverride(Isa::kAuto).ok());
+}
+
+}  // namespace
+}  // namespace qk
