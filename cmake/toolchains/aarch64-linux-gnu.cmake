@@ -1,0 +1,19 @@
+# Cross-compiling qkernels for aarch64 Linux on a Debian x86-64 host (../shared/PLATFORM.md):
+# the aarch64-linux-gnu GCC, the arm64 multiarch libraries, and qemu-aarch64 as the emulator that
+# ctest (and gtest discovery) runs every test executable through.
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
+
+set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
+
+set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY BOTH)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
+
+# -L: the arm64 dynamic loader and libc live under /usr/aarch64-linux-gnu; the other arm64
+# libraries (gtest, cpuinfo, benchmark) come from /usr/lib/aarch64-linux-gnu.
+set(CMAKE_CROSSCOMPILING_EMULATOR "qemu-aarch64;-L;/usr/aarch64-linux-gnu")
