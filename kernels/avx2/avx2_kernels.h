@@ -1,0 +1,22 @@
+// The AVX2 kernel entry points registered in avx2_table.cc (declarations only; this folder only).
+#ifndef QKERNELS_KERNELS_AVX2_AVX2_KERNELS_H_
+#define QKERNELS_KERNELS_AVX2_AVX2_KERNELS_H_
+
+#include "src/kernel.h"
+
+namespace qk {
+namespace avx2 {
+
+using internal::OpDesc;
+using internal::PackedData;
+
+// conv_gemm_avx2.cc: int8/uint8 through the 6x16c2 int16 GEMM (pack: PackGemmWeights).
+void ConvIgemmRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
+                  void* workspace);
+void PointwiseGemmRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
+                      void* workspace);
+
+}  // namespace avx2
+}  // namespace qk
+
+#endif  // QKERNELS_KERNELS_AVX2_AVX2_KERNELS_H_

@@ -1,0 +1,38 @@
+// The AVX2 rows of the kernel table. Within one (op, type) the first row that applies is chosen,
+// so the specialised rows come before the general ones.
+#include <vector>
+
+#include "kernels/avx2/avx2_kernels.h"
+#include "kernels/avx2/gemm_avx2.h"
+
+namespace qk {
+namespace avx2 {
+namespace {
+
+using internal::Kernel;
+using internal::OpKind;
+
+bool Always(const OpDesc&) { return true; }
+bool Pointwise(const OpDesc& d) { return d.IsPointwise(); }
+
+}  // namespace
+
+void AppendKernels(std::vector<Kernel>* table) {
+  const Isa isa = Isa::kAvx2;
+  const OpKind conv = OpKind::kConv2D;
+  const DataType s8 = DataType::kInt8, u8 = DataType::kUInt8;
+  const Kernel rows[] = {
+      {isa, conv, s8, "qs8_conv_1x1_6x16c2__avx2", Pointwise, PackGemmWeights, GemmWorkspaceBytes,
+       PointwiseGemmRun},
+      {isa, conv, s8, "qs8_conv_igemm_6x16c2__avx2", Always, PackGemmWeights, GemmWorkspaceBytes,
+       ConvIgemmRun},
+      {isa, conv, u8, "qu8_conv_1x1_6x16c2__avx2", Pointwise, PackGemmWeights, GemmWorkspaceBytes,
+       PointwiseGemmRun},
+      {isa, conv, u8, "qu8_conv_igemm_6x16c2__avx2", Always, PackGemmWeights, GemmWorkspaceBytes,
+       ConvIgemmRun},
+  };
+  table->insert(table->end(), std::begin(rows), std::end(rows));
+}
+
+}  // namespace avx2
+}  // namespace qk

@@ -1,0 +1,170 @@
+// The AVX2 int16 GEMM behind conv2d, 1x1 conv and batched fully connected (this folder only).
+//
+// C[M x N] = A[M x K] * B[K x N] with M = output pixels, N = output channels of a group and
+// K = KH*KW*(C/groups). A holds activations widened to int16 with the input zero point already
+// subtracted (so skipped taps are zeros); B holds (w - filter_zp) as int16, packed per group into
+// panels of 16 columns with K split into pairs: panel[kpair][col][2]. vpmaddwd multiplies a
+// broadcast A pair by 8 B pairs and adds each pair into an int32 lane: exact, because
+// |w - wzp| <= 255 and |x - zp| <= 255 (or 128 * 32768 for int16x8) keep a pair sum < 2^31,
+// and vpaddd then wraps like the reference's WrappingAdd. (vpmaddubsw would saturate.)
+#ifndef QKERNELS_KERNELS_AVX2_GEMM_AVX2_H_
+#define QKERNELS_KERNELS_AVX2_GEMM_AVX2_H_
+
+#include <algorithm>
+
+#include "kernels/avx2/requantize_avx2.h"
+
+namespace qk {
+namespace avx2 {
+
+constexpr int kGemmMR = 6;   // rows per register tile (12 accumulators + 2 B + 1 A broadcast)
+constexpr int kGemmNR = 16;  // columns per panel: two ymm of 8 int32 lanes
+
+struct GemmShape {
+  int M, K, kp, lda;  // kp = K pairs; lda = int16 elements per A row (2 * kp)
+  int groups, group_in_c, group_out_c, panels;  // panels of 16 columns per group
+  int mc;  // rows per A block in the workspace
+};
+GemmShape GetGemmShape(const internal::OpDesc& d);
+
+// Packs B (and the per-channel epilogue parameters) for the GEMM kernels.
+void PackGemmWeights(const internal::OpDesc& d, internal::PackedData* data);
+// Bytes of the A block: mc rows of lda int16.
+size_t GemmWorkspaceBytes(const internal::OpDesc& d);
+
+QK_AVX2_INLINE int32_t LoadPair(const int16_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// acc[i][j] (rows i < MR, columns 8j..8j+7) += sum over kp pairs of A row i * B panel.
+template <int MR>
+QK_AVX2_INLINE void GemmAccumulate(int kp, const int16_t* a, int lda, const int16_t* b,
+                                   __m256i (&acc)[MR][2]) {
+#pragma GCC unroll 2
+  for (int k = 0; k < kp; ++k) {
+    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 16));
+    b += 32;
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      const __m256i av = _mm256_set1_epi32(LoadPair(a + size_t(i) * lda + 2 * k));
+      acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(av, b0));
+      acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(av, b1));
+    }
+  }
+}
+
+// One MR x 16 tile: accumulate, requantize, store the first `n` columns of MR output rows.
+template <int MR, typename OutT>
+QK_AVX2_INLINE void GemmTile(int kp, const int16_t* a, int lda, const int16_t* b,
+                             const ChannelParams& cp, size_t n0, const Epilogue& e, OutT* out,
+                             size_t ldo, int n) {
+  __m256i acc[MR][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  GemmAccumulate<MR>(kp, a, lda, b, acc);
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) {
+    const __m256i v0 = Requantize8(acc[i][0], cp, n0, e);
+    const __m256i v1 = Requantize8(acc[i][1], cp, n0 + 8, e);
+    Store16(out + size_t(i) * ldo, v0, v1, n);
+  }
+}
+
+// Runs the GEMM over all groups and row blocks. fill(g, m0, rows, dst, lda) writes the int16 A
+// rows m0..m0+rows-1 of group g (zero point subtracted, odd-K pad column zeroed) into dst.
+template <typename OutT, typename Fill>
+void GemmDriver(const internal::OpDesc& d, const internal::PackedData& data, OutT* output,
+                int16_t* workspace, Fill fill) {
+  const GemmShape s = GetGemmShape(d);
+  const Epilogue e(d);
+  const ChannelParams cp = GetChannelParams(d, data);
+  const int16_t* packed = data.packed.as<int16_t>();
+  const size_t panel_elems = size_t(s.kp) * 2 * kGemmNR;
+  const size_t ldo = size_t(d.out_c);
+  for (int g = 0; g < s.groups; ++g) {
+    for (int m0 = 0; m0 < s.M; m0 += s.mc) {
+      const int rows = std::min(s.mc, s.M - m0);
+      fill(g, m0, rows, workspace, s.lda);
+      for (int p = 0; p < s.panels; ++p) {
+        const int16_t* b = packed + (size_t(g) * s.panels + p) * panel_elems;
+        const size_t n0 = size_t(g) * s.group_out_c + size_t(p) * kGemmNR;
+        const int n = std::min(kGemmNR, s.group_out_c - p * kGemmNR);
+        OutT* out = output + size_t(m0) * ldo + n0;
+        int i = 0;
+        for (; i + kGemmMR <= rows; i += kGemmMR) {
+          GemmTile<kGemmMR>(s.kp, workspace + size_t(i) * s.lda, s.lda, b, cp, n0, e,
+                            out + i * ldo, ldo, n);
+        }
+        const int16_t* a = workspace + size_t(i) * s.lda;
+        switch (rows - i) {
+          case 5: GemmTile<5>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
+          case 4: GemmTile<4>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
+          case 3: GemmTile<3>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
+          case 2: GemmTile<2>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
+          case 1: GemmTile<1>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
+          default: break;
+        }
+      }
+    }
+  }
+}
+
+// A rows of a pointwise op (1x1 stride 1 conv, or fully connected): row m is input[m][in_c]
+// (channels of group g), so no im2col: each row is widened in place into the block.
+template <typename InT>
+struct PointwiseFill {
+  const internal::OpDesc& d;
+  const InT* input;
+  void operator()(int g, int m0, int rows, int16_t* dst, int lda) const {
+    const int gic = d.in_c / d.groups;
+    for (int r = 0; r < rows; ++r) {
+      int16_t* row = dst + size_t(r) * lda;
+      WidenSubtract(input + size_t(m0 + r) * d.in_c + size_t(g) * gic, d.input_zp, gic, row);
+      if (gic & 1) row[gic] = 0;
+    }
+  }
+};
+
+// A rows by im2col: row m = output pixel (b, oy, ox); K runs over (ky, kx, channel) like the
+// OHWI filter. Taps outside the image are zeros, i.e. skipped (== padding with input_zp).
+template <typename InT>
+struct Im2colFill {
+  const internal::OpDesc& d;
+  const InT* input;
+  void operator()(int g, int m0, int rows, int16_t* dst, int lda) const {
+    const int gic = d.in_c / d.groups;
+    const int pixels = d.out_h * d.out_w;
+    for (int r = 0; r < rows; ++r) {
+      const int m = m0 + r;
+      const int b = m / pixels, oy = (m % pixels) / d.out_w, ox = m % d.out_w;
+      int16_t* out = dst + size_t(r) * lda;
+      for (int ky = 0; ky < d.kernel_h; ++ky) {
+        const int iy = oy * d.stride_h - d.pad_top + ky * d.dilation_h;
+        for (int kx = 0; kx < d.kernel_w; ++kx, out += gic) {
+          const int ix = ox * d.stride_w - d.pad_left + kx * d.dilation_w;
+          if (iy < 0 || iy >= d.in_h || ix < 0 || ix >= d.in_w) {
+            std::fill(out, out + gic, int16_t{0});
+            continue;
+          }
+          const InT* in = input + ((size_t(b) * d.in_h + iy) * d.in_w + ix) * d.in_c +
+                          size_t(g) * gic;
+          if (gic == 1) {
+            *out = static_cast<int16_t>(*in - d.input_zp);
+          } else {
+            WidenSubtract(in, d.input_zp, gic, out);
+          }
+        }
+      }
+      const int K = d.KernelDepth();
+      if (K & 1) dst[size_t(r) * lda + K] = 0;
+    }
+  }
+};
+
+}  // namespace avx2
+}  // namespace qk
+
+#endif  // QKERNELS_KERNELS_AVX2_GEMM_AVX2_H_

@@ -1,0 +1,62 @@
+// Pack-time per-channel epilogue parameters and the activation widening used by the AVX2 kernels.
+#include "kernels/avx2/requantize_avx2.h"
+
+#include <algorithm>
+
+namespace qk {
+namespace avx2 {
+
+void PackChannelParams(const internal::OpDesc& d, internal::PackedData* data) {
+  const size_t stride = ChannelParamsStride(d.out_c);
+  data->packed_bias.assign(4 * stride, 0);
+  int32_t* bias = data->packed_bias.data();
+  int32_t* mult = bias + stride;
+  int32_t* a = mult + stride;
+  int32_t* b = a + stride;
+  for (int c = 0; c < d.out_c; ++c) {
+    bias[c] = d.has_bias ? data->bias32[c] : 0;
+    mult[c] = data->multiplier[c];
+    // The scalar code clamps out-of-contract shifts the same way.
+    const int shift = std::min(std::max(data->shift[c], -31), 30);
+    if (d.rounding == Rounding::kSingle) {
+      b[c] = 31 - shift;
+    } else {
+      a[c] = shift > 0 ? shift : 0;
+      b[c] = shift > 0 ? 0 : -shift;
+    }
+  }
+}
+
+ChannelParams GetChannelParams(const internal::OpDesc& d, const internal::PackedData& data) {
+  const size_t stride = ChannelParamsStride(d.out_c);
+  const int32_t* base = data.packed_bias.data();
+  return ChannelParams{base, base + stride, base + 2 * stride, base + 3 * stride};
+}
+
+void WidenSubtract(const int8_t* src, int32_t zp, int n, int16_t* dst) {
+  const __m256i z = _mm256_set1_epi16(static_cast<int16_t>(zp));
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_sub_epi16(v, z));
+  }
+  for (; i < n; ++i) dst[i] = static_cast<int16_t>(src[i] - zp);
+}
+
+void WidenSubtract(const uint8_t* src, int32_t zp, int n, int16_t* dst) {
+  const __m256i z = _mm256_set1_epi16(static_cast<int16_t>(zp));
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_sub_epi16(v, z));
+  }
+  for (; i < n; ++i) dst[i] = static_cast<int16_t>(src[i] - zp);
+}
+
+// int16x8 activations have no zero point (validated to be 0): a plain copy.
+void WidenSubtract(const int16_t* src, int32_t, int n, int16_t* dst) {
+  std::copy(src, src + n, dst);
+}
+
+}  // namespace avx2
+}  // namespace qk

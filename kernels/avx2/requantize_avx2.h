@@ -1,0 +1,153 @@
+// AVX2 requantization epilogue shared by the kernels of this folder only (compiled with -mavx2):
+// per-channel parameters prepared at pack time, the vector MultiplyByQuantizedMultiplier for both
+// rounding modes (bit-identical to qk::MultiplyByQuantizedMultiplier), clamp, and narrowing stores.
+#ifndef QKERNELS_KERNELS_AVX2_REQUANTIZE_AVX2_H_
+#define QKERNELS_KERNELS_AVX2_REQUANTIZE_AVX2_H_
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "src/kernel.h"
+
+#define QK_AVX2_INLINE inline __attribute__((always_inline))
+
+namespace qk {
+namespace avx2 {
+
+// Per-channel epilogue parameters, each array padded with zeros to ChannelParamsStride(out_c)
+// so that a 16-wide load at any channel < out_c stays inside.
+//   double rounding: a = left shift max(shift, 0),  b = right shift max(-shift, 0)
+//   single rounding: a = unused,                    b = total shift 31 - shift (1..62)
+struct ChannelParams {
+  const int32_t* bias;
+  const int32_t* multiplier;
+  const int32_t* a;
+  const int32_t* b;
+};
+
+inline size_t ChannelParamsStride(int out_c) { return (size_t(out_c) + 31) / 16 * 16; }
+
+// Fills data->packed_bias with [bias | multiplier | a | b] (4 arrays of ChannelParamsStride).
+void PackChannelParams(const internal::OpDesc& d, internal::PackedData* data);
+ChannelParams GetChannelParams(const internal::OpDesc& d, const internal::PackedData& data);
+
+// Clamp bounds and output zero point as vectors: the scaled value is clamped to
+// [act_min - zp, act_max - zp] and then zp is added, which equals clamp(scaled + zp) exactly.
+struct Epilogue {
+  __m256i lo, hi, zp;
+  bool single_rounding;
+  explicit Epilogue(const internal::OpDesc& d)
+      : lo(_mm256_set1_epi32(d.act_min - d.output_zp)),
+        hi(_mm256_set1_epi32(d.act_max - d.output_zp)),
+        zp(_mm256_set1_epi32(d.output_zp)),
+        single_rounding(d.rounding == Rounding::kSingle) {}
+};
+
+// Double rounding: RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x << a, M), b).
+QK_AVX2_INLINE __m256i RequantizeDouble(__m256i x, __m256i mult, __m256i lshift, __m256i rshift) {
+  // vpsllvd keeps the low 32 bits: the same wrap-around as the scalar uint32 shift.
+  const __m256i xs = _mm256_sllv_epi32(x, lshift);
+  // SRDHM: the scalar form (ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31 truncated toward zero equals
+  // floor((ab + 2^30) / 2^31) for every int64 ab (ties go toward +inf in both), so one 64-bit add
+  // and a shift suffice; only bits 31..62 are kept, which is the whole result whenever it fits.
+  const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
+  const __m256i p_even = _mm256_add_epi64(_mm256_mul_epi32(xs, mult), nudge);
+  const __m256i p_odd = _mm256_add_epi64(
+      _mm256_mul_epi32(_mm256_srli_epi64(xs, 32), _mm256_srli_epi64(mult, 32)), nudge);
+  const __m256i q_even = _mm256_srli_epi64(p_even, 31);  // bits 31..62 -> low dword
+  const __m256i q_odd = _mm256_slli_epi64(p_odd, 1);     // bits 31..62 -> high dword
+  __m256i q = _mm256_blend_epi32(q_even, q_odd, 0xAA);
+  // The one overflowing lane, INT32_MIN * INT32_MIN, yields floor(2^62 / 2^31) = 2^31, whose low
+  // dword is INT32_MIN; flipping all its bits gives the saturated INT32_MAX like the scalar code.
+  const __m256i min = _mm256_set1_epi32(INT32_MIN);
+  const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(xs, min), _mm256_cmpeq_epi32(mult, min));
+  q = _mm256_xor_si256(q, sat);
+  // RoundingDivideByPOT: (q >> b) + (remainder > threshold), threshold = mask/2 + (q < 0): ties
+  // round away from zero. mask = 2^b - 1 (b = 31 gives 0x7FFFFFFF), so remainder and threshold are
+  // both non-negative and the signed compare is the scalar unsigned/64-bit one.
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, rshift), one);
+  const __m256i remainder = _mm256_and_si256(q, mask);
+  const __m256i negative = _mm256_cmpgt_epi32(_mm256_setzero_si256(), q);  // -1 where q < 0
+  const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), negative);
+  const __m256i round_up = _mm256_cmpgt_epi32(remainder, threshold);  // -1 where rounding up
+  return _mm256_sub_epi32(_mm256_srav_epi32(q, rshift), round_up);
+}
+
+// Arithmetic right shift of int64 lanes by per-lane counts 0..63 (AVX2 has no vpsraq):
+// sra(v, t) = srl(v ^ s, t) ^ s with s the sign mask, exact for every count.
+QK_AVX2_INLINE __m256i Sra64(__m256i v, __m256i count) {
+  const __m256i s = _mm256_cmpgt_epi64(_mm256_setzero_si256(), v);
+  return _mm256_xor_si256(_mm256_srlv_epi64(_mm256_xor_si256(v, s), count), s);
+}
+
+// Single rounding: (x * M + 2^(t-1)) >> t with t = 31 - shift in [1, 62], then the low 32 bits.
+// |x * M| < 2^62, so the 64-bit sum never wraps; the arithmetic shift (ties toward +inf, like
+// the scalar floor) is exact through Sra64.
+QK_AVX2_INLINE __m256i RequantizeSingle(__m256i x, __m256i mult, __m256i total) {
+  const __m256i low = _mm256_set1_epi64x(0xFFFFFFFF);
+  const __m256i one = _mm256_set1_epi64x(1);
+  const __m256i t_even = _mm256_and_si256(total, low);
+  const __m256i t_odd = _mm256_srli_epi64(total, 32);
+  __m256i p_even = _mm256_mul_epi32(x, mult);
+  __m256i p_odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(mult, 32));
+  p_even = _mm256_add_epi64(p_even, _mm256_sllv_epi64(one, _mm256_sub_epi64(t_even, one)));
+  p_odd = _mm256_add_epi64(p_odd, _mm256_sllv_epi64(one, _mm256_sub_epi64(t_odd, one)));
+  const __m256i r_even = Sra64(p_even, t_even);
+  const __m256i r_odd = _mm256_slli_epi64(Sra64(p_odd, t_odd), 32);
+  return _mm256_blend_epi32(r_even, r_odd, 0xAA);
+}
+
+// acc (+ bias, wrapping) -> clamped output value + zero point, for the 8 channels at c.
+QK_AVX2_INLINE __m256i Requantize8(__m256i acc, const ChannelParams& cp, size_t c,
+                                   const Epilogue& e) {
+  auto load = [c](const int32_t* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + c));
+  };
+  const __m256i x = _mm256_add_epi32(acc, load(cp.bias));  // vpaddd wraps like WrappingAdd
+  const __m256i scaled = e.single_rounding ? RequantizeSingle(x, load(cp.multiplier), load(cp.b))
+                                           : RequantizeDouble(x, load(cp.multiplier), load(cp.a),
+                                                              load(cp.b));
+  const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(scaled, e.lo), e.hi);
+  return _mm256_add_epi32(clamped, e.zp);
+}
+
+// Stores the first n (<= 16) of 16 in-range int32 values v0 (0..7), v1 (8..15) as OutT.
+template <typename OutT>
+QK_AVX2_INLINE void Store16(OutT* out, __m256i v0, __m256i v1, int n) {
+  // packs works per 128-bit lane: 0xD8 restores the order 0..7, 8..15.
+  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(v0, v1), 0xD8);
+  if (sizeof(OutT) == 2) {
+    if (n == 16) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), w);
+    } else {
+      alignas(32) int16_t tmp[16];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), w);
+      std::memcpy(out, tmp, size_t(n) * 2);
+    }
+    return;
+  }
+  const __m128i lo = _mm256_castsi256_si128(w), hi = _mm256_extracti128_si256(w, 1);
+  // Values are already clamped to the output type's range, so either pack is exact.
+  const __m128i b = std::is_signed<OutT>::value ? _mm_packs_epi16(lo, hi) : _mm_packus_epi16(lo, hi);
+  if (n == 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
+  } else {
+    alignas(16) uint8_t tmp[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
+    std::memcpy(out, tmp, size_t(n));
+  }
+}
+
+// Widens n activations to int16 and subtracts the zero point (n elements read, n written).
+void WidenSubtract(const int8_t* src, int32_t zp, int n, int16_t* dst);
+void WidenSubtract(const uint8_t* src, int32_t zp, int n, int16_t* dst);
+void WidenSubtract(const int16_t* src, int32_t zp, int n, int16_t* dst);
+
+}  // namespace avx2
+}  // namespace qk
+
+#endif  // QKERNELS_KERNELS_AVX2_REQUANTIZE_AVX2_H_

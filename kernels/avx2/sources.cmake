@@ -1,0 +1,7 @@
+# AVX2 kernels (compiled with -mavx2 -mfma only; see cmake/QkIsa.cmake).
+set(QK_AVX2_SOURCES
+  avx2_table.cc
+  conv_gemm_avx2.cc
+  gemm_avx2.cc
+  requantize_avx2.cc
+)
