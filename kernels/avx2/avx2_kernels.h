@@ -16,6 +16,12 @@ void ConvIgemmRun(const OpDesc& d, const PackedData& data, const void* input, vo
 void PointwiseGemmRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
                       void* workspace);
 
+// fc_gemv_avx2.cc: int8/uint8 fully connected, 8 outputs x 16 inputs per step.
+void PackGemvWeights(const OpDesc& d, PackedData* data);
+size_t GemvWorkspaceBytes(const OpDesc& d);
+void GemvRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
+             void* workspace);
+
 }  // namespace avx2
 }  // namespace qk
 

@@ -14,12 +14,14 @@ using internal::OpKind;
 
 bool Always(const OpDesc&) { return true; }
 bool Pointwise(const OpDesc& d) { return d.IsPointwise(); }
+// From a few rows on, the GEMM's register tile reuses each weight 6 times; below, the GEMV wins.
+bool FcBatched(const OpDesc& d) { return d.batch >= 4; }
 
 }  // namespace
 
 void AppendKernels(std::vector<Kernel>* table) {
   const Isa isa = Isa::kAvx2;
-  const OpKind conv = OpKind::kConv2D;
+  const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
   const DataType s8 = DataType::kInt8, u8 = DataType::kUInt8;
   const Kernel rows[] = {
       {isa, conv, s8, "qs8_conv_1x1_6x16c2__avx2", Pointwise, PackGemmWeights, GemmWorkspaceBytes,
@@ -30,6 +32,12 @@ void AppendKernels(std::vector<Kernel>* table) {
        PointwiseGemmRun},
       {isa, conv, u8, "qu8_conv_igemm_6x16c2__avx2", Always, PackGemmWeights, GemmWorkspaceBytes,
        ConvIgemmRun},
+      {isa, fc, s8, "qs8_fc_gemm_6x16c2__avx2", FcBatched, PackGemmWeights, GemmWorkspaceBytes,
+       PointwiseGemmRun},
+      {isa, fc, s8, "qs8_fc_gemv_8x16__avx2", Always, PackGemvWeights, GemvWorkspaceBytes, GemvRun},
+      {isa, fc, u8, "qu8_fc_gemm_6x16c2__avx2", FcBatched, PackGemmWeights, GemmWorkspaceBytes,
+       PointwiseGemmRun},
+      {isa, fc, u8, "qu8_fc_gemv_8x16__avx2", Always, PackGemvWeights, GemvWorkspaceBytes, GemvRun},
   };
   table->insert(table->end(), std::begin(rows), std::end(rows));
 }
