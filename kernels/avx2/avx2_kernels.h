@@ -22,6 +22,12 @@ size_t GemvWorkspaceBytes(const OpDesc& d);
 void GemvRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
              void* workspace);
 
+// dwconv_avx2.cc: int8/uint8 depthwise conv2d with depth multiplier 1, 16 channels x 2 taps.
+void PackDwWeights(const OpDesc& d, PackedData* data);
+size_t DwWorkspaceBytes(const OpDesc& d);
+void DwRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
+           void* workspace);
+
 }  // namespace avx2
 }  // namespace qk
 

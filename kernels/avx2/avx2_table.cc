@@ -15,6 +15,7 @@ using internal::OpKind;
 bool Always(const OpDesc&) { return true; }
 bool Pointwise(const OpDesc& d) { return d.IsPointwise(); }
 // From a few rows on, the GEMM's register tile reuses each weight 6 times; below, the GEMV wins.
+bool DepthMultiplier1(const OpDesc& d) { return d.depth_multiplier == 1; }
 bool FcBatched(const OpDesc& d) { return d.batch >= 4; }
 
 }  // namespace
@@ -22,6 +23,7 @@ bool FcBatched(const OpDesc& d) { return d.batch >= 4; }
 void AppendKernels(std::vector<Kernel>* table) {
   const Isa isa = Isa::kAvx2;
   const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
+  const OpKind dw = OpKind::kDepthwiseConv2D;
   const DataType s8 = DataType::kInt8, u8 = DataType::kUInt8;
   const Kernel rows[] = {
       {isa, conv, s8, "qs8_conv_1x1_6x16c2__avx2", Pointwise, PackGemmWeights, GemmWorkspaceBytes,
@@ -32,6 +34,10 @@ void AppendKernels(std::vector<Kernel>* table) {
        PointwiseGemmRun},
       {isa, conv, u8, "qu8_conv_igemm_6x16c2__avx2", Always, PackGemmWeights, GemmWorkspaceBytes,
        ConvIgemmRun},
+      {isa, dw, s8, "qs8_dwconv_16c2__avx2", DepthMultiplier1, PackDwWeights, DwWorkspaceBytes,
+       DwRun},
+      {isa, dw, u8, "qu8_dwconv_16c2__avx2", DepthMultiplier1, PackDwWeights, DwWorkspaceBytes,
+       DwRun},
       {isa, fc, s8, "qs8_fc_gemm_6x16c2__avx2", FcBatched, PackGemmWeights, GemmWorkspaceBytes,
        PointwiseGemmRun},
       {isa, fc, s8, "qs8_fc_gemv_8x16__avx2", Always, PackGemvWeights, GemvWorkspaceBytes, GemvRun},

@@ -2,6 +2,7 @@
 set(QK_AVX2_SOURCES
   avx2_table.cc
   conv_gemm_avx2.cc
+  dwconv_avx2.cc
   fc_gemv_avx2.cc
   gemm_avx2.cc
   requantize_avx2.cc
