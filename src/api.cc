@@ -99,6 +99,18 @@ Status Pack(const OpDesc& desc, const Requantization& quant, const void* filter,
             PackedOp* out, Isa requested) {
   if (out == nullptr) return Status(StatusCode::kInvalidArgument, "out: null PackedOp pointer");
   if (filter == nullptr) return Status(StatusCode::kInvalidArgument, "filter: null pointer");
+  if (desc.type == DataType::kInt16 && bias != nullptr) {
+    // The int64 accumulator contract is |acc| < 2^47; a larger bias could overflow int64.
+    constexpr int64_t kBiasLimit = int64_t{1} << 47;
+    const int64_t* bias64 = static_cast<const int64_t*>(bias);
+    for (int c = 0; c < desc.out_c; ++c) {
+      if (bias64[c] <= -kBiasLimit || bias64[c] >= kBiasLimit) {
+        return Status(StatusCode::kInvalidArgument,
+                      "bias[" + std::to_string(c) + "] = " + std::to_string(bias64[c]) +
+                          " is outside (-2^47, 2^47) for int16x8");
+      }
+    }
+  }
   Isa isa = Isa::kScalar;
   Status s = ResolveIsa(requested, &isa);
   if (!s.ok()) return s;
@@ -179,7 +191,7 @@ Status RunTyped(const PackedOp& op, DataType expected, const T* input, T* output
 
 Status Conv2DOutputSize(const Conv2DParams& params, int* output_height, int* output_width) {
   OpDesc desc;
-  Status s = internal::ResolveConv2D(params, &desc);
+  Status s = internal::ResolveConv2D(params, &desc, /*check_quant=*/false);
   if (!s.ok()) return s;
   if (output_height) *output_height = desc.out_h;
   if (output_width) *output_width = desc.out_w;
@@ -189,7 +201,7 @@ Status Conv2DOutputSize(const Conv2DParams& params, int* output_height, int* out
 Status DepthwiseConv2DOutputSize(const DepthwiseConv2DParams& params, int* output_height,
                                  int* output_width) {
   OpDesc desc;
-  Status s = internal::ResolveDepthwiseConv2D(params, &desc);
+  Status s = internal::ResolveDepthwiseConv2D(params, &desc, /*check_quant=*/false);
   if (!s.ok()) return s;
   if (output_height) *output_height = desc.out_h;
   if (output_width) *output_width = desc.out_w;

@@ -2,6 +2,7 @@
 // with a message naming the field. Size arithmetic is done in int64 so it cannot overflow.
 #include "src/validate.h"
 
+#include <initializer_list>
 #include <string>
 
 namespace qk {
@@ -24,10 +25,21 @@ Status CheckDim(const char* name, int value, int min_value = 1) {
   return Status::Ok();
 }
 
-Status CheckElements(const char* name, int64_t elements) {
-  if (elements > kMaxTensorElements) {
-    return Invalid(std::string(name) + ": " + std::to_string(elements) +
-                   " elements exceed the limit of 2^31-1");
+// Product of non-negative factors, saturated at kMaxTensorElements + 1: dimensions are each
+// below 2^27, but four of them multiplied would overflow even int64.
+int64_t BoundedProduct(std::initializer_list<int64_t> factors) {
+  constexpr int64_t kLimit = kMaxTensorElements + 1;
+  int64_t product = 1;
+  for (const int64_t f : factors) {
+    if (f != 0 && product > kLimit / f) return kLimit;
+    product *= f;
+  }
+  return product;
+}
+
+Status CheckElements(const char* name, std::initializer_list<int64_t> factors) {
+  if (BoundedProduct(factors) > kMaxTensorElements) {
+    return Invalid(std::string(name) + ": more than 2^31-1 elements");
   }
   return Status::Ok();
 }
@@ -126,17 +138,15 @@ Status ResolveImage(DataType type, int batch, int h, int w, int c, OpDesc* d) {
   d->in_w = w;
   d->in_c = c;
   return CheckElements("input (batch*input_height*input_width*input_channels)",
-                       int64_t{batch} * h * w * c);
+                       {batch, h, w, c});
 }
 
 Status CheckOutputAndFilter(const OpDesc& d) {
   Status s = CheckElements("output (batch*output_height*output_width*output_channels)",
-                           int64_t{d.batch} * d.out_h * d.out_w * d.out_c);
+                           {d.batch, d.out_h, d.out_w, d.out_c});
   if (!s.ok()) return s;
-  const int64_t per_channel = d.op == OpKind::kDepthwiseConv2D
-                                  ? int64_t{d.kernel_h} * d.kernel_w
-                                  : int64_t{d.kernel_h} * d.kernel_w * (d.in_c / d.groups);
-  return CheckElements("filter", per_channel * d.out_c);
+  const int64_t depth = d.op == OpKind::kDepthwiseConv2D ? 1 : d.in_c / d.groups;
+  return CheckElements("filter", {d.kernel_h, d.kernel_w, depth, d.out_c});
 }
 
 void CopyQuant(const Requantization& q, OpDesc* d) {
@@ -201,7 +211,7 @@ Status ValidateRequantization(const Requantization& q, DataType type, int out_c)
   return Status::Ok();
 }
 
-Status ResolveConv2D(const Conv2DParams& p, OpDesc* d) {
+Status ResolveConv2D(const Conv2DParams& p, OpDesc* d, bool check_quant) {
   *d = OpDesc();
   d->op = OpKind::kConv2D;
   Status s = ResolveImage(p.type, p.batch, p.input_height, p.input_width, p.input_channels, d);
@@ -220,12 +230,12 @@ Status ResolveConv2D(const Conv2DParams& p, OpDesc* d) {
   d->groups = p.groups;
   if (!(s = ResolveSpatial(p, d)).ok()) return s;
   if (!(s = CheckOutputAndFilter(*d)).ok()) return s;
-  if (!(s = ValidateRequantization(p.quant, p.type, d->out_c)).ok()) return s;
+  if (check_quant && !(s = ValidateRequantization(p.quant, p.type, d->out_c)).ok()) return s;
   CopyQuant(p.quant, d);
   return Status::Ok();
 }
 
-Status ResolveDepthwiseConv2D(const DepthwiseConv2DParams& p, OpDesc* d) {
+Status ResolveDepthwiseConv2D(const DepthwiseConv2DParams& p, OpDesc* d, bool check_quant) {
   *d = OpDesc();
   d->op = OpKind::kDepthwiseConv2D;
   Status s = ResolveImage(p.type, p.batch, p.input_height, p.input_width, p.input_channels, d);
@@ -240,7 +250,7 @@ Status ResolveDepthwiseConv2D(const DepthwiseConv2DParams& p, OpDesc* d) {
   d->out_c = static_cast<int>(out_c);
   if (!(s = ResolveSpatial(p, d)).ok()) return s;
   if (!(s = CheckOutputAndFilter(*d)).ok()) return s;
-  if (!(s = ValidateRequantization(p.quant, p.type, d->out_c)).ok()) return s;
+  if (check_quant && !(s = ValidateRequantization(p.quant, p.type, d->out_c)).ok()) return s;
   CopyQuant(p.quant, d);
   return Status::Ok();
 }
@@ -257,7 +267,7 @@ Status ResolveFullyConnected(const FullyConnectedParams& p, OpDesc* d) {
   d->batch = p.batch;
   d->in_c = p.input_depth;
   d->out_c = p.output_depth;
-  if (!(s = CheckElements("input (batch*input_depth)", int64_t{p.batch} * p.input_depth)).ok()) {
+  if (!(s = CheckElements("input (batch*input_depth)", {p.batch, p.input_depth})).ok()) {
     return s;
   }
   if (!(s = CheckOutputAndFilter(*d)).ok()) return s;

@@ -96,7 +96,9 @@ struct FullyConnectedParams {
   Requantization quant;
 };
 
-// Output spatial size of a conv/depthwise description (validates the geometry).
+// Output spatial size of a conv/depthwise description. Validates the geometry only (type,
+// shapes, strides, dilations, padding, groups, sizes; errors as for Pack* below); `quant` is not
+// read. The output pointers may be nullptr.
 Status Conv2DOutputSize(const Conv2DParams& params, int* output_height, int* output_width);
 Status DepthwiseConv2DOutputSize(const DepthwiseConv2DParams& params, int* output_height,
                                  int* output_width);
@@ -140,6 +142,28 @@ class PackedOp {
 // layout above and type int8_t (uint8_t for kUInt8). `bias` has output-channel values of type
 // int32_t (int64_t for kInt16), or is nullptr for "no bias". Fails with kIsaUnavailable when `isa`
 // is not supported on this CPU. Filter and bias are copied; they need not outlive the call.
+//
+// Errors (kInvalidArgument unless stated; the message starts with the field's name):
+//   type                 not kInt8, kUInt8 or kInt16
+//   batch, input_height/width/channels, output_channels/output_depth, input_depth,
+//   kernel_height/width, stride_*, dilation_*, groups, depth_multiplier
+//                        < 1 or > 2^24; explicit pad_* < 0 or > 2^24
+//   padding              not kValid, kSame or kExplicit
+//   groups               does not divide input_channels or output_channels
+//   input_channels * depth_multiplier   > 2^24
+//   output_height/width  the (dilated) kernel does not fit the padded input
+//   input, output, filter  more than 2^31-1 elements (products are computed without overflow)
+//   quant.input_zero_point/output_zero_point  outside the type's range (int16: must be 0)
+//   quant.filter_zero_point  not 0 (int8, int16) or outside [0, 255] (uint8)
+//   quant.num_channels   neither 1 nor the number of output channels
+//   quant.output_multiplier/output_shift  nullptr; multiplier not 0 and not in [2^30, 2^31-1];
+//                        shift outside [-31, 30] ([-31, 7] for kInt16)
+//   quant.activation_min/max  min > max, or outside the type's range
+//   quant.rounding       not kDouble or kSingle
+//   filter, out          nullptr
+//   bias                 kInt16 only: a value outside (-2^47, 2^47) (the accumulator contract)
+//   isa                  kIsaUnavailable: not compiled in, not supported by this CPU, or unknown
+//   (kUnsupported when no kernel exists for the op/type; kOutOfMemory when packing cannot allocate)
 Status PackConv2D(const Conv2DParams& params, const void* filter, const void* bias, PackedOp* out,
                   Isa isa = Isa::kAuto);
 Status PackDepthwiseConv2D(const DepthwiseConv2DParams& params, const void* filter,
@@ -150,6 +174,9 @@ Status PackFullyConnected(const FullyConnectedParams& params, const void* filter
 // Runs a packed op. The element type must match the op's DataType (int8_t / uint8_t / int16_t),
 // else kInvalidArgument. `workspace` must be at least workspace_size() bytes (kBufferTooSmall
 // otherwise); if it is nullptr the call allocates its own (convenient, not for hot loops).
+// Errors: op empty (never packed or moved from), type mismatch, input or output nullptr:
+// kInvalidArgument; workspace_bytes < workspace_size(): kBufferTooSmall; kOutOfMemory when
+// workspace is nullptr and the allocation fails. Input and output must not overlap.
 Status Run(const PackedOp& op, const int8_t* input, int8_t* output, void* workspace = nullptr,
            size_t workspace_bytes = 0);
 Status Run(const PackedOp& op, const uint8_t* input, uint8_t* output, void* workspace = nullptr,
@@ -162,6 +189,9 @@ Status Run(const PackedOp& op, const int16_t* input, int16_t* output, void* work
 // the step a hand-written int8 inference needs after its own convolution. `bias` (channels values)
 // may be nullptr. input_zero_point/filter_zero_point are not used (the accumulators already hold
 // the zero-point-corrected sums); quant.activation_min/max must lie in [-128, 127].
+// Errors (kInvalidArgument): rows < 0, channels < 1, rows*channels > 2^31-1, any quant field
+// invalid as for Pack* (with int8 ranges, num_channels 1 or `channels`), accumulators or output
+// nullptr while rows > 0.
 Status RequantizeInt32ToInt8(const int32_t* accumulators, const int32_t* bias, int rows,
                              int channels, const Requantization& quant, int8_t* output);
 
