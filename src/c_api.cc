@@ -2,6 +2,7 @@
 // message per thread.
 #include "qkernels/qkernels.h"
 
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -25,6 +26,19 @@ qk_status InvalidNull(const char* what) {
   return Report(qk::Status(qk::StatusCode::kInvalidArgument, std::string(what) + ": null pointer"));
 }
 
+// The C enums' values as ints. A C caller may store any int in an enum field; in C++, loading an
+// enum whose value lies outside its enumerators' range is undefined (UBSan: -fsanitize=enum), so
+// the fields are read through their bytes and validated as qk:: enum classes (int-based).
+template <typename E>
+int RawEnum(const E& value) {
+  static_assert(sizeof(E) == sizeof(int), "C enums are int-sized");
+  int raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  return raw;
+}
+
+qk::Isa ToIsa(const qk_isa& isa) { return static_cast<qk::Isa>(RawEnum(isa)); }
+
 qk::Requantization ToCpp(const qk_requantization& q) {
   qk::Requantization r;
   r.input_zero_point = q.input_zero_point;
@@ -35,13 +49,13 @@ qk::Requantization ToCpp(const qk_requantization& q) {
   r.num_channels = q.num_channels;
   r.activation_min = q.activation_min;
   r.activation_max = q.activation_max;
-  r.rounding = static_cast<qk::Rounding>(q.rounding);
+  r.rounding = static_cast<qk::Rounding>(RawEnum(q.rounding));
   return r;
 }
 
 template <typename P>
 void CopyGeometry(const qk_conv_params& c, P* p) {
-  p->type = static_cast<qk::DataType>(c.type);
+  p->type = static_cast<qk::DataType>(RawEnum(c.type));
   p->batch = c.batch;
   p->input_height = c.input_height;
   p->input_width = c.input_width;
@@ -52,7 +66,7 @@ void CopyGeometry(const qk_conv_params& c, P* p) {
   p->stride_width = c.stride_width;
   p->dilation_height = c.dilation_height;
   p->dilation_width = c.dilation_width;
-  p->padding = static_cast<qk::Padding>(c.padding);
+  p->padding = static_cast<qk::Padding>(RawEnum(c.padding));
   p->pad_top = c.pad_top;
   p->pad_bottom = c.pad_bottom;
   p->pad_left = c.pad_left;
@@ -116,7 +130,7 @@ qk_status qk_pack_conv2d(const qk_conv_params* params, const void* filter, const
   p.output_channels = params->output_channels;
   p.groups = params->groups;
   return PackInto(out, [&](qk::PackedOp* op) {
-    return qk::PackConv2D(p, filter, bias, op, static_cast<qk::Isa>(isa));
+    return qk::PackConv2D(p, filter, bias, op, ToIsa(isa));
   });
 }
 
@@ -127,7 +141,7 @@ qk_status qk_pack_depthwise_conv2d(const qk_conv_params* params, const void* fil
   CopyGeometry(*params, &p);
   p.depth_multiplier = params->depth_multiplier;
   return PackInto(out, [&](qk::PackedOp* op) {
-    return qk::PackDepthwiseConv2D(p, filter, bias, op, static_cast<qk::Isa>(isa));
+    return qk::PackDepthwiseConv2D(p, filter, bias, op, ToIsa(isa));
   });
 }
 
@@ -135,13 +149,13 @@ qk_status qk_pack_fully_connected(const qk_fully_connected_params* params, const
                                   const void* bias, qk_isa isa, qk_packed_op** out) {
   if (params == nullptr) return InvalidNull("params");
   qk::FullyConnectedParams p;
-  p.type = static_cast<qk::DataType>(params->type);
+  p.type = static_cast<qk::DataType>(RawEnum(params->type));
   p.batch = params->batch;
   p.input_depth = params->input_depth;
   p.output_depth = params->output_depth;
   p.quant = ToCpp(params->quant);
   return PackInto(out, [&](qk::PackedOp* op) {
-    return qk::PackFullyConnected(p, filter, bias, op, static_cast<qk::Isa>(isa));
+    return qk::PackFullyConnected(p, filter, bias, op, ToIsa(isa));
   });
 }
 
@@ -177,7 +191,7 @@ qk_status qk_run(const qk_packed_op* op, const void* input, void* output, void* 
 void qk_quantize_multiplier(double real_multiplier, qk_rounding rounding, int32_t* multiplier,
                             int* shift) {
   const qk::QuantizedMultiplier q =
-      qk::QuantizeMultiplier(real_multiplier, static_cast<qk::Rounding>(rounding));
+      qk::QuantizeMultiplier(real_multiplier, static_cast<qk::Rounding>(RawEnum(rounding)));
   if (multiplier) *multiplier = q.multiplier;
   if (shift) *shift = q.shift;
 }
@@ -185,7 +199,7 @@ void qk_quantize_multiplier(double real_multiplier, qk_rounding rounding, int32_
 int32_t qk_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift,
                                             qk_rounding rounding) {
   return qk::MultiplyByQuantizedMultiplier(x, multiplier, shift,
-                                           static_cast<qk::Rounding>(rounding));
+                                           static_cast<qk::Rounding>(RawEnum(rounding)));
 }
 
 int32_t qk_multiply_by_quantized_multiplier_int64(int64_t x, int32_t multiplier, int shift) {
@@ -200,11 +214,11 @@ qk_status qk_requantize_int32_to_int8(const int32_t* accumulators, const int32_t
       qk::RequantizeInt32ToInt8(accumulators, bias, rows, channels, ToCpp(*quant), output));
 }
 
-const char* qk_isa_name(qk_isa isa) { return qk::IsaName(static_cast<qk::Isa>(isa)); }
-int qk_isa_supported(qk_isa isa) { return qk::IsaSupported(static_cast<qk::Isa>(isa)) ? 1 : 0; }
+const char* qk_isa_name(qk_isa isa) { return qk::IsaName(ToIsa(isa)); }
+int qk_isa_supported(qk_isa isa) { return qk::IsaSupported(ToIsa(isa)) ? 1 : 0; }
 qk_isa qk_default_isa(void) { return static_cast<qk_isa>(qk::DefaultIsa()); }
 qk_status qk_set_isa_override(qk_isa isa) {
-  return Report(qk::SetIsaOverride(static_cast<qk::Isa>(isa)));
+  return Report(qk::SetIsaOverride(ToIsa(isa)));
 }
 
 const char* qk_last_error(void) { return g_last_error.c_str(); }

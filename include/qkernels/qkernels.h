@@ -2,7 +2,9 @@
  *
  * The same ops as the C++ API (qkernels/ops.h), for C callers. Every function returns a qk_status;
  * on failure qk_last_error() gives a message naming the bad field (thread-local, valid until the
- * next qkernels call on the same thread). */
+ * next qkernels call on the same thread). The errors are those of the C++ entry points (listed in
+ * qkernels/ops.h), plus QK_INVALID_ARGUMENT for a NULL params/out/op/quant pointer and for an enum
+ * field holding a value that is not one of its enumerators (QK_ISA_UNAVAILABLE for an isa). */
 #ifndef QKERNELS_QKERNELS_H_
 #define QKERNELS_QKERNELS_H_
 
