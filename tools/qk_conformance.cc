@@ -1,0 +1,182 @@
+// qk-conformance: runs .qkv conformance vectors (../shared/conformance/FORMAT.md) through the
+// public qkernels API on one or more ISAs and compares every result exactly.
+//
+//   qk-conformance [--isa NAME|all] [--verbose] FILE_OR_DIR...
+//   qk-conformance --list-isas
+//
+// Exit status: 0 when every case and row passed, 1 when some failed, 2 for a malformed file
+// (`file:line: message`, stops there), bad usage, or an ISA this build/CPU cannot run.
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "conformance_runner.h"
+#include "qkernels/isa.h"
+#include "qkv/qkv.h"
+
+namespace {
+
+constexpr int kExitMalformed = 2;
+
+const char kUsage[] =
+    "usage: qk-conformance [--isa NAME|all] [--verbose] FILE_OR_DIR...\n"
+    "       qk-conformance --list-isas\n"
+    "\n"
+    "Runs every case and row of the given .qkv files (directories: their *.qkv files, sorted)\n"
+    "through qkernels and compares the results exactly with the file. Cases also check the\n"
+    "(multiplier, shift) recomputed from the scales and the library's output geometry.\n"
+    "Rows (requantize*.qkv, quantize_multiplier.qkv) test scalar helpers; they are checked\n"
+    "and counted once per ISA, like the cases.\n"
+    "\n"
+    "  --isa NAME   scalar, avx2, avx512vnni, neon, neondot, i8mm; 'all' = every ISA compiled in\n"
+    "               and supported by this CPU. Default: the dispatcher's choice (QK_ISA honoured).\n"
+    "  --verbose    one line per case with the kernel used\n"
+    "  --list-isas  '<name> yes|no' per compiled-in ISA (runnable here), then 'default <name>'\n"
+    "\n"
+    "Exit: 0 all passed, 1 some failed, 2 malformed file / bad usage / ISA unavailable.\n";
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "qk-conformance: %s\n\n%s", message.c_str(), kUsage);
+  return kExitMalformed;
+}
+
+int ListIsas() {
+  for (qk::Isa isa : qk::CompiledIsas()) {
+    std::printf("%s %s\n", qk::IsaName(isa), qk::IsaSupported(isa) ? "yes" : "no");
+  }
+  std::printf("default %s\n", qk::IsaName(qk::DefaultIsa()));
+  return 0;
+}
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Expands directories to their sorted *.qkv files. False (with a message) for a missing path or a
+// directory without .qkv files.
+bool ExpandPaths(const std::vector<std::string>& args, std::vector<std::string>* files,
+                 std::string* error) {
+  for (const std::string& arg : args) {
+    struct stat st;
+    if (stat(arg.c_str(), &st) != 0) {
+      *error = arg + ": no such file or directory";
+      return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      files->push_back(arg);
+      continue;
+    }
+    DIR* dir = opendir(arg.c_str());
+    if (dir == nullptr) {
+      *error = arg + ": cannot open directory";
+      return false;
+    }
+    std::vector<std::string> found;
+    while (const dirent* entry = readdir(dir)) {
+      const std::string name = entry->d_name;
+      if (EndsWith(name, ".qkv")) found.push_back(name);
+    }
+    closedir(dir);
+    if (found.empty()) {
+      *error = arg + ": no .qkv files in this directory";
+      return false;
+    }
+    std::sort(found.begin(), found.end());
+    const std::string prefix = EndsWith(arg, "/") ? arg : arg + "/";
+    for (const std::string& name : found) files->push_back(prefix + name);
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> paths;
+  std::string isa_arg;
+  bool verbose = false;
+  bool list = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--verbose" || arg == "-v") {
+      verbose = true;
+    } else if (arg == "--list-isas") {
+      list = true;
+    } else if (arg == "--isa") {
+      if (i + 1 >= argc) return Usage("--isa needs a value");
+      isa_arg = argv[++i];
+    } else if (arg.rfind("--isa=", 0) == 0) {
+      isa_arg = arg.substr(6);
+    } else if (arg == "--") {
+      for (++i; i < argc; ++i) paths.push_back(argv[i]);
+    } else if (!arg.empty() && arg[0] == '-') {
+      return Usage("unknown option '" + arg + "'");
+    } else {
+      paths.push_back(arg);
+    }
+  }
+  if (list) return paths.empty() ? ListIsas() : Usage("--list-isas takes no files");
+  if (paths.empty()) return Usage("no FILE_OR_DIR given");
+
+  const qk::Status default_status = qk::DefaultIsaStatus();
+  if (!default_status.ok()) {
+    std::fprintf(stderr, "qk-conformance: warning: %s\n", default_status.message().c_str());
+  }
+  std::vector<qk::Isa> isas;
+  if (isa_arg.empty()) {
+    isas.push_back(qk::DefaultIsa());
+  } else if (isa_arg == "all") {
+    isas = qk::SupportedIsas();
+  } else {
+    qk::Isa isa = qk::Isa::kScalar;
+    if (!qk::ParseIsa(isa_arg.c_str(), &isa) || isa == qk::Isa::kAuto) {
+      return Usage("unknown ISA '" + isa_arg + "' (scalar, avx2, avx512vnni, neon, neondot, " +
+                   "i8mm or all)");
+    }
+    if (!qk::IsaCompiledIn(isa)) {
+      std::fprintf(stderr, "qk-conformance: ISA '%s' is not compiled into this build\n",
+                   isa_arg.c_str());
+      return kExitMalformed;
+    }
+    if (!qk::IsaSupported(isa)) {
+      std::fprintf(stderr, "qk-conformance: ISA '%s' is not supported by this CPU\n",
+                   isa_arg.c_str());
+      return kExitMalformed;
+    }
+    isas.push_back(isa);
+  }
+
+  std::vector<std::string> files;
+  std::string error;
+  if (!ExpandPaths(paths, &files, &error)) {
+    std::fprintf(stderr, "qk-conformance: %s\n", error.c_str());
+    return kExitMalformed;
+  }
+  long passed = 0, failed = 0;
+  for (const std::string& path : files) {
+    qk::qkv::File file;
+    if (!qk::qkv::ParseFile(path, &file, &error)) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return kExitMalformed;
+    }
+    for (qk::Isa isa : isas) {
+      const qk::conformance::FileOutcome r = qk::conformance::RunFile(file, isa, verbose);
+      std::printf("%s [%s]: %ld passed, %ld failed (%.2f s)\n",
+                  qk::conformance::BaseName(path).c_str(), qk::IsaName(isa), r.passed, r.failed,
+                  r.seconds);
+      for (const std::string& line : r.lines) std::printf("%s\n", line.c_str());
+      passed += r.passed;
+      failed += r.failed;
+    }
+  }
+  std::printf("%ld passed, %ld failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
