@@ -1,0 +1,139 @@
+// qk-bench: our kernels through the public API, one benchmark per workload and supported ISA
+// (<op>/<workload>/<isa>), and the cost of packing (pack/<workload>/<isa>).
+//
+// A GEMM M x N x K runs as a 1x1 convolution over a 1 x M image with K channels and N outputs
+// (filter N x K): that is the packed-GEMM microkernel path (pointwise convolutions need no im2col).
+// A single-row GEMM (M = 1) runs as a fully connected op instead: that is the GEMV kernel, which
+// streams the weights once, the fastest path for a memory-bound matrix-vector product.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "bench/workloads.h"
+#include "qkernels/ops.h"
+
+namespace qkbench {
+namespace {
+
+qk::Requantization MakeRequantization(const Workload& w, const Quant& q) {
+  qk::Requantization r;
+  r.input_zero_point = q.input_zero_point;
+  r.output_zero_point = q.output_zero_point;
+  r.output_multiplier = q.multiplier.data();
+  r.output_shift = q.shift.data();
+  r.num_channels = w.GemmN();
+  r.activation_min = -128;
+  r.activation_max = 127;
+  r.rounding = qk::Rounding::kDouble;
+  return r;
+}
+
+bool UsesFullyConnected(const Workload& w) { return w.op == OpType::kGemm && w.GemmM() == 1; }
+
+// Packs `w` for `isa` through the public API (the same calls a user makes).
+qk::Status Pack(const Workload& w, const WorkloadData& d, qk::Isa isa, qk::PackedOp* op) {
+  const qk::Requantization quant = MakeRequantization(w, d.quant);
+  if (UsesFullyConnected(w)) {
+    qk::FullyConnectedParams p;
+    p.batch = 1;
+    p.input_depth = w.in_c;
+    p.output_depth = w.out_c;
+    p.quant = quant;
+    return qk::PackFullyConnected(p, d.filter.data(), d.bias.data(), op, isa);
+  }
+  if (w.op == OpType::kDwConv) {
+    qk::DepthwiseConv2DParams p;
+    p.input_height = w.in_h;
+    p.input_width = w.in_w;
+    p.input_channels = w.in_c;
+    p.kernel_height = p.kernel_width = w.kernel;
+    p.stride_height = p.stride_width = w.stride;
+    p.padding = w.same ? qk::Padding::kSame : qk::Padding::kValid;
+    p.quant = quant;
+    return qk::PackDepthwiseConv2D(p, d.filter.data(), d.bias.data(), op, isa);
+  }
+  qk::Conv2DParams p;  // conv, and GEMMs with M > 1 as a 1x1 convolution
+  p.input_height = w.in_h;
+  p.input_width = w.in_w;
+  p.input_channels = w.in_c;
+  p.output_channels = w.out_c;
+  p.kernel_height = p.kernel_width = w.kernel;
+  p.stride_height = p.stride_width = w.stride;
+  p.padding = w.same ? qk::Padding::kSame : qk::Padding::kValid;
+  p.quant = quant;
+  return qk::PackConv2D(p, d.filter.data(), d.bias.data(), op, isa);
+}
+
+void BM_Run(benchmark::State& state, const Workload* w, qk::Isa isa) {
+  const WorkloadData d = MakeData(*w);
+  qk::PackedOp op;
+  const qk::Status packed = Pack(*w, d, isa, &op);
+  if (!packed.ok()) {
+    state.SkipWithError(packed.message().c_str());
+    return;
+  }
+  if (op.output_height() != w->out_h || op.output_width() != w->out_w ||
+      op.output_elements() != w->OutputElements()) {
+    state.SkipWithError("qk-bench: the packed op's output shape differs from the workload's");
+    return;
+  }
+  std::vector<int8_t> output(op.output_elements());
+  std::vector<unsigned char> workspace(op.workspace_size());
+  void* ws = workspace.empty() ? nullptr : workspace.data();
+  // One untimed run: checks the call and warms the caches like a model's steady state.
+  const qk::Status first = qk::Run(op, d.input.data(), output.data(), ws, workspace.size());
+  if (!first.ok()) {
+    state.SkipWithError(first.message().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    qk::Status s = qk::Run(op, d.input.data(), output.data(), ws, workspace.size());
+    benchmark::DoNotOptimize(s);
+    benchmark::DoNotOptimize(output.data());
+    benchmark::ClobberMemory();
+  }
+  SetGops(state, *w);
+  state.SetLabel(op.kernel_name());
+}
+
+void BM_Pack(benchmark::State& state, const Workload* w, qk::Isa isa) {
+  const WorkloadData d = MakeData(*w);
+  std::string kernel;
+  for (auto _ : state) {
+    qk::PackedOp op;
+    const qk::Status s = Pack(*w, d, isa, &op);
+    if (!s.ok()) {
+      state.SkipWithError(s.message().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(op.impl());
+    benchmark::ClobberMemory();
+    if (kernel.empty()) kernel = op.kernel_name();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel(kernel);
+}
+
+}  // namespace
+
+void RegisterQkernels(const Workload& w) {
+  for (qk::Isa isa : qk::SupportedIsas()) {
+    // No MinTime()/Iterations() for the slow scalar reference: Google Benchmark would append
+    // "/min_time:..." to the name. Its adaptive loop already stops after a single iteration when
+    // one call exceeds the minimum time, which bounds the scalar runs of the big workloads.
+    benchmark::RegisterBenchmark((w.FullName() + "/" + qk::IsaName(isa)).c_str(), BM_Run, &w, isa)
+        ->Unit(benchmark::kMicrosecond);
+  }
+}
+
+void RegisterQkernelsPack(const Workload& w) {
+  for (qk::Isa isa : qk::SupportedIsas()) {
+    benchmark::RegisterBenchmark(("pack/" + w.name + "/" + qk::IsaName(isa)).c_str(), BM_Pack, &w,
+                                 isa)
+        ->Unit(benchmark::kMicrosecond);
+  }
+}
+
+}  // namespace qkbench

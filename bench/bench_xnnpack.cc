@@ -1,0 +1,78 @@
+// qk-bench peer: XNNPACK (Debian libxnnpack-dev, 2022-02 snapshot), <op>/<workload>/xnnpack.
+//
+// Every workload runs through xnn_create_convolution2d_nhwc_qc8: int8 activations with zero
+// points, int8 weights with per-output-channel scales ("qc8"), int32 bias, float requantization
+// (not bit-exact with TFLite). This version's fully connected operator (qs8) has only a
+// per-tensor scale, so a GEMM M x N x K runs as a 1x1 convolution over a 1 x M image (the same
+// GEMM microkernels); depthwise uses XNN_FLAG_DEPTHWISE_CONVOLUTION with TFLite's 1,KH,KW,C
+// filter. Operator creation (weight packing) and setup (indirection buffers) happen outside the
+// timed loop. The threadpool argument is NULL: XNNPACK then runs on the calling thread only.
+#include <xnnpack.h>
+
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "bench/workloads.h"
+
+namespace qkbench {
+namespace {
+
+struct XnnOperator {
+  xnn_operator_t op = nullptr;
+  ~XnnOperator() {
+    if (op != nullptr) xnn_delete_operator(op);
+  }
+};
+
+xnn_status Create(const Workload& w, const WorkloadData& d, xnn_operator_t* op) {
+  const bool dw = w.op == OpType::kDwConv;
+  const uint32_t groups = dw ? w.in_c : 1;
+  const size_t group_in = dw ? 1 : w.in_c;
+  const size_t group_out = dw ? 1 : w.out_c;
+  // Effective requantization scale = input_scale * kernel_scale[c] / output_scale.
+  return xnn_create_convolution2d_nhwc_qc8(
+      w.pad_top, w.pad_right, w.pad_bottom, w.pad_left, w.kernel, w.kernel, w.stride, w.stride,
+      /*dilation=*/1, 1, groups, group_in, group_out, /*input_channel_stride=*/w.in_c,
+      /*output_channel_stride=*/w.out_c, static_cast<int8_t>(d.quant.input_zero_point),
+      /*input_scale=*/1.0f, d.quant.scale.data(), d.filter.data(), d.bias.data(),
+      static_cast<int8_t>(d.quant.output_zero_point), /*output_scale=*/1.0f, -128, 127,
+      dw ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0, op);
+}
+
+void BM_Xnnpack(benchmark::State& state, const Workload* w) {
+  const WorkloadData d = MakeData(*w);
+  std::vector<int8_t> output(w->OutputElements());
+  XnnOperator op;
+  xnn_status s = Create(*w, d, &op.op);
+  if (s == xnn_status_success) {
+    s = xnn_setup_convolution2d_nhwc_qc8(op.op, /*batch=*/1, w->in_h, w->in_w, d.input.data(),
+                                         output.data(), /*threadpool=*/nullptr);
+  }
+  if (s == xnn_status_success) s = xnn_run_operator(op.op, nullptr);  // untimed warm-up
+  if (s != xnn_status_success) {
+    state.SkipWithError(("XNNPACK: create/setup/run failed, status " +
+                         std::to_string(static_cast<int>(s))).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    xnn_status r = xnn_run_operator(op.op, /*threadpool=*/nullptr);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(output.data());
+    benchmark::ClobberMemory();
+  }
+  SetGops(state, *w);
+  state.SetLabel("convolution2d_nhwc_qc8");
+}
+
+}  // namespace
+
+bool InitXnnpack() { return xnn_initialize(/*allocator=*/nullptr) == xnn_status_success; }
+
+void RegisterXnnpack(const Workload& w) {
+  benchmark::RegisterBenchmark((w.FullName() + "/xnnpack").c_str(), BM_Xnnpack, &w)
+      ->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace qkbench
