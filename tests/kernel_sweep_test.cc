@@ -217,8 +217,18 @@ Requantization* QuantOf(Problem* p) {
 }
 
 // Fills the parameter structs from the shape; false when the geometry is invalid.
-bool Resolve(Problem* p) {
+bool Resolve(Problem* p, bool placeholder_quant = true) {
   const Shape& s = p->shape;
+  if (placeholder_quant) {
+  // A placeholder requantization block, valid for every type; Generate() replaces it.
+  static const int32_t kMultiplier = 1 << 30, kShift = 0;
+  Requantization& q = *QuantOf(p);
+  q = Requantization();
+  q.output_multiplier = &kMultiplier;
+  q.output_shift = &kShift;
+  q.activation_min = p->type == DataType::kUInt8 ? 0 : p->type == DataType::kInt16 ? -32768 : -128;
+  q.activation_max = p->type == DataType::kUInt8 ? 255 : p->type == DataType::kInt16 ? 32767 : 127;
+  }
   Status st;
   if (s.op == OpKind::kConv2D) {
     Conv2DParams& c = p->conv;
@@ -316,6 +326,11 @@ void Generate(Problem* p) {
   }
   const double acc_span = std::sqrt(k) * term;
   const int bias_span = static_cast<int>(std::min(acc_span, 1e9));
+  // Zero points off the middle of the data give accumulators a mean of k * E[w'] * E[x']: the
+  // bias recentres them so that the outputs spread over the range instead of clamping.
+  const double mean_w = u8 ? 127.5 - q.filter_zero_point : -0.5;
+  const double mean_x = (lo + hi) / 2.0 - q.input_zero_point;
+  const double center = std::clamp(-k * mean_w * mean_x, -1e9, 1e9);
   p->bias32.assign(d.out_c, 0);
   p->bias64.assign(d.out_c, 0);
   for (int c = 0; c < d.out_c; ++c) {
@@ -325,7 +340,7 @@ void Generate(Problem* p) {
                                    : std::numeric_limits<int32_t>::min() + r;
       p->bias64[c] = (uniform(0, 1) ? 1 : -1) * ((int64_t{1} << 40) - r);
     } else {
-      p->bias32[c] = uniform(-bias_span, bias_span);
+      p->bias32[c] = static_cast<int32_t>(center) + uniform(-bias_span, bias_span);
       p->bias64[c] = int64_t{uniform(-bias_span, bias_span)} * 4;
     }
   }
@@ -413,7 +428,11 @@ std::vector<Problem> ProblemsFor(const Kernel& row, size_t limit) {
       p.rounding = (i + variant) % 2 ? Rounding::kSingle : Rounding::kDouble;
       p.seed = kBaseSeed + static_cast<uint32_t>(i * 7919 + variant);
       if (!Resolve(&p)) continue;
-      Generate(&p);  // needed before selection: the quant block must be valid
+      Generate(&p);
+      if (!Resolve(&p, /*placeholder_quant=*/false)) {
+        ADD_FAILURE() << "generated an invalid problem: " << p.Describe();
+        continue;
+      }
       if (internal::SelectKernel(p.desc, row.isa) != &row) break;
       out.push_back(std::move(p));
       if (limit && out.size() >= limit) return out;
@@ -437,6 +456,10 @@ std::vector<Problem> ExtremeProblemsFor(const Kernel& row) {
         p.seed = kBaseSeed + 1000003u + static_cast<uint32_t>(i * 131 + int(v) * 2 + r);
         if (!Resolve(&p)) continue;
         Generate(&p);
+        if (!Resolve(&p, /*placeholder_quant=*/false)) {
+          ADD_FAILURE() << "generated an invalid problem: " << p.Describe();
+          continue;
+        }
         if (internal::SelectKernel(p.desc, row.isa) == &row) out.push_back(std::move(p));
       }
     }

@@ -1,0 +1,228 @@
+// AVX-512 VNNI GEMM for conv2d and fully connected, int8 and uint8.
+//
+// vpdpbusd multiplies unsigned bytes (A, activations) by signed bytes (B, weights). Per op type:
+//  int8:  A = x + 128 (x ^ 0x80), B = w. sum w*(x - zp_in) = sum w*(x + 128) - (128 + zp_in)*sum w:
+//         the second term is per output channel and is folded into the packed bias.
+//  uint8: A = x, B = w - 128 (w ^ 0x80) = w' and w - zp_w = w' + c with c = 128 - zp_w:
+//         sum (w - zp_w)(x - zp_in) = sum w'x - zp_in*sum w' - c*zp_in*K + c*sum x;
+//         the first correction terms go into the bias, c*sum x is a per-row term from the packed A.
+// Out-of-image taps are packed as x = zp_in, so they contribute exactly zero, as in the
+// reference. K is padded to a multiple of 4 with zero weights (and zero A bytes). All sums wrap
+// mod 2^32 like the reference's accumulator (vpdpbusd, unlike vpdpbusds, does not saturate).
+#include "kernels/avx512vnni/gemm_avx512vnni.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "kernels/avx512vnni/requantize_avx512vnni.h"
+#include "kernels/common/gemm_pack.h"
+#include "kernels/common/im2col.h"
+
+namespace qk {
+namespace avx512vnni {
+namespace {
+
+using common::GemmGeometry;
+using internal::OpDesc;
+using internal::PackedData;
+
+// A rows per block: the packed block (mc x kp bytes) stays in L2 while every weight panel runs
+// over it.
+int64_t RowBlock(const GemmGeometry& g) {
+  const int64_t target = std::max<int64_t>(kMR, (160 * 1024 / g.kp) / kMR * kMR);
+  const int64_t all = (g.m + kMR - 1) / kMR * kMR;
+  return std::min(target, all);
+}
+
+inline int32_t LoadU32(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Sum of a packed A row (kp bytes): vpsadbw against zero gives 8 partial sums per vector.
+inline int32_t RowSum(const uint8_t* row, int kp) {
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i sum = zero;
+  int i = 0;
+  for (; i + 64 <= kp; i += 64) {
+    sum = _mm512_add_epi64(sum, _mm512_sad_epu8(_mm512_loadu_si512(row + i), zero));
+  }
+  if (i < kp) {
+    const __mmask64 tail = (~__mmask64{0}) >> (64 - (kp - i));
+    sum = _mm512_add_epi64(sum, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(tail, row + i), zero));
+  }
+  return static_cast<int32_t>(_mm512_reduce_add_epi64(sum));
+}
+
+struct TileArgs {
+  const uint8_t* a;
+  int64_t a_stride;
+  int kp;
+  const int8_t* b;  // panel: [kp / 4][kNR][4]
+  const int32_t* bias;
+  const int32_t* row_term;  // uint8 only
+  const Requant16* rq;      // kNV entries
+  uint8_t* c;
+  int64_t c_stride;
+  int n_valid;
+};
+
+// MR rows x NV vectors of 16 channels; K loop of one vpdpbusd (4 bytes of K) per accumulator.
+template <int MR, int NV, bool kRowTerm>
+void Tile(const TileArgs& t) {
+  __m512i acc[MR][NV];
+  for (int v = 0; v < NV; ++v) {
+    const __m512i bias = _mm512_loadu_si512(t.bias + 16 * v);
+    for (int r = 0; r < MR; ++r) acc[r][v] = bias;
+  }
+  const uint8_t* a = t.a;
+  const int8_t* b = t.b;
+  const int64_t as = t.a_stride;
+  for (int k = 0; k < t.kp; k += 4) {
+    __m512i bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
+    b += 4 * kNR;
+    for (int r = 0; r < MR; ++r) {
+      const __m512i av = _mm512_set1_epi32(LoadU32(a + r * as + k));
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    const __m512i term = kRowTerm ? _mm512_set1_epi32(t.row_term[r]) : _mm512_setzero_si512();
+    uint8_t* c = t.c + r * t.c_stride;
+    for (int v = 0; v < NV; ++v) {
+      const int left = t.n_valid - 16 * v;
+      const __mmask16 mask = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+      const __m512i x = kRowTerm ? _mm512_add_epi32(acc[r][v], term) : acc[r][v];
+      Store16Bytes(c + 16 * v, Requantize16(x, t.rq[v]), mask);
+    }
+  }
+}
+
+using TileFn = void (*)(const TileArgs&);
+using TileRow = std::array<TileFn, kNV>;
+using TileTable = std::array<TileRow, kMR>;
+
+template <bool kRowTerm, int MR, size_t... V>
+constexpr TileRow MakeRow(std::index_sequence<V...>) {
+  return {&Tile<MR, int(V) + 1, kRowTerm>...};
+}
+template <bool kRowTerm, size_t... R>
+constexpr TileTable MakeTable(std::index_sequence<R...>) {
+  return {MakeRow<kRowTerm, int(R) + 1>(std::make_index_sequence<kNV>())...};
+}
+// kTiles[row_term][rows - 1][vectors - 1]
+const TileTable kTiles[2] = {MakeTable<false>(std::make_index_sequence<kMR>()),
+                             MakeTable<true>(std::make_index_sequence<kMR>())};
+
+}  // namespace
+
+void PackGemm(const OpDesc& d, PackedData* p) {
+  const GemmGeometry g = common::GemmGeometryOf(d, kNR);
+  const bool u8 = d.type == DataType::kUInt8;
+  const size_t cols = size_t(g.groups) * g.np;
+  p->packed.Resize(cols * g.kp);
+  std::vector<int32_t> sums(cols);
+  common::PackGemmWeights(d, reinterpret_cast<const uint8_t*>(p->filter.data()), kNR,
+                          u8 ? 0x80 : 0x00, p->packed.as<int8_t>(), sums.data());
+  p->packed_bias.assign(3 * cols, 0);
+  int32_t* bias = p->packed_bias.data();
+  int32_t* mult = bias + cols;
+  int32_t* shift = mult + cols;
+  // Unsigned arithmetic: the folded terms wrap mod 2^32 exactly like the accumulator.
+  const uint32_t zp_in = static_cast<uint32_t>(d.input_zp);
+  const uint32_t c = 128u - static_cast<uint32_t>(d.filter_zp);
+  for (int grp = 0; grp < g.groups; ++grp) {
+    for (int j = 0; j < g.n; ++j) {
+      const int oc = grp * g.n + j;
+      const size_t i = size_t(grp) * g.np + j;
+      const uint32_t sum = static_cast<uint32_t>(sums[i]);
+      uint32_t b = static_cast<uint32_t>(p->bias32[oc]);
+      if (u8) {
+        b -= zp_in * sum + c * zp_in * static_cast<uint32_t>(g.k);
+      } else {
+        b -= (128u + zp_in) * sum;
+      }
+      bias[i] = static_cast<int32_t>(b);
+      mult[i] = p->multiplier[oc];
+      shift[i] = p->shift[oc];
+    }
+  }
+}
+
+size_t GemmWorkspaceBytes(const OpDesc& d) {
+  const GemmGeometry g = common::GemmGeometryOf(d, kNR);
+  const int64_t mc = RowBlock(g);
+  return static_cast<size_t>(mc * g.kp + mc * int64_t{sizeof(int32_t)});
+}
+
+void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* output,
+             void* workspace, bool im2col) {
+  const GemmGeometry g = common::GemmGeometryOf(d, kNR);
+  const bool u8 = d.type == DataType::kUInt8;
+  const int64_t mc = RowBlock(g);
+  uint8_t* a = static_cast<uint8_t*>(workspace);
+  int32_t* row_term = reinterpret_cast<int32_t*>(a + mc * g.kp);  // kp % 4 == 0: aligned
+  const uint8_t* in = static_cast<const uint8_t*>(input);
+  uint8_t* out = static_cast<uint8_t*>(output);
+  const uint8_t flip = u8 ? 0x00 : 0x80;
+  const uint8_t pad = static_cast<uint8_t>(d.input_zp) ^ flip;  // an outside tap reads zp_in
+  const uint32_t c = 128u - static_cast<uint32_t>(d.filter_zp);
+  const size_t cols = size_t(g.groups) * g.np;
+  const int32_t* bias = p.packed_bias.data();
+  const int32_t* mult = bias + cols;
+  const int32_t* shift = mult + cols;
+  const int8_t* weights = p.packed.as<int8_t>();
+  const TileTable& tiles = kTiles[u8 ? 1 : 0];
+  Requant16 rq[kNV];
+
+  for (int64_t m0 = 0; m0 < g.m; m0 += mc) {
+    const int rows = static_cast<int>(std::min<int64_t>(mc, g.m - m0));
+    for (int grp = 0; grp < g.groups; ++grp) {
+      if (im2col) {
+        common::Im2ColRows(d, in, grp, m0, rows, g.kp, flip, pad, a);
+      } else {
+        common::CopyRows(d, in, grp, m0, rows, g.kp, flip, a);
+      }
+      if (u8) {
+        for (int r = 0; r < rows; ++r) {
+          row_term[r] = static_cast<int32_t>(
+              c * static_cast<uint32_t>(RowSum(a + int64_t{r} * g.kp, g.kp)));
+        }
+      }
+      for (int n0 = 0; n0 < g.n; n0 += kNR) {
+        const size_t col = size_t(grp) * g.np + n0;
+        const int n_valid = std::min(kNR, g.n - n0);
+        const int vectors = (n_valid + 15) / 16;
+        for (int v = 0; v < vectors; ++v) {
+          rq[v] = MakeRequant16(mult + col + 16 * v, shift + col + 16 * v, d.rounding,
+                                d.output_zp, d.act_min, d.act_max);
+        }
+        TileArgs t;
+        t.a_stride = g.kp;
+        t.kp = g.kp;
+        t.b = weights + col * g.kp;
+        t.bias = bias + col;
+        t.rq = rq;
+        t.c_stride = d.out_c;
+        t.n_valid = n_valid;
+        for (int r0 = 0; r0 < rows; r0 += kMR) {
+          const int m = std::min(kMR, rows - r0);
+          t.a = a + int64_t{r0} * g.kp;
+          t.row_term = row_term + r0;
+          t.c = out + (m0 + r0) * d.out_c + int64_t{grp} * g.n + n0;
+          tiles[m - 1][vectors - 1](t);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace avx512vnni
+}  // namespace qk

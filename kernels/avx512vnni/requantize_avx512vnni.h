@@ -1,0 +1,104 @@
+// AVX-512 requantization of 16 int32 accumulators (one per output channel lane), bit-identical to
+// reference::RequantizeAccumulator for both rounding modes. Included only by files of this folder
+// (compiled with the avx512vnni flags), so nothing ISA-specific leaks into shared headers.
+#ifndef QKERNELS_KERNELS_AVX512VNNI_REQUANTIZE_AVX512VNNI_H_
+#define QKERNELS_KERNELS_AVX512VNNI_REQUANTIZE_AVX512VNNI_H_
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "qkernels/requantize.h"
+
+namespace qk {
+namespace avx512vnni {
+
+// Per-lane constants derived once per vector of 16 channels, reused for every row.
+struct Requant16 {
+  __m512i mult, mult_odd;  // M0, and M0 moved to the low half of each 64-bit lane
+  __m512i left, right;     // double: max(shift, 0), max(-shift, 0)
+  __m512i rmask, rhalf;    // double: 2^right - 1, (2^right - 1) >> 1
+  __m512i cnt_even, cnt_odd, round_even, round_odd;  // single: 31 - shift and 2^(30 - shift)
+  __m512i lo, hi, zp;      // clamp to [act_min - zp, act_max - zp], then + zp
+  bool single;
+};
+
+static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* shift,
+                                      Rounding rounding, int32_t zp, int32_t act_min,
+                                      int32_t act_max) {
+  Requant16 q;
+  const __m512i s = _mm512_loadu_si512(shift);
+  q.mult = _mm512_loadu_si512(multiplier);
+  q.mult_odd = _mm512_srli_epi64(q.mult, 32);
+  q.single = rounding == Rounding::kSingle;
+  const __m512i zero = _mm512_setzero_si512();
+  q.left = _mm512_max_epi32(s, zero);
+  q.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+  q.rmask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), q.right),
+                             _mm512_set1_epi32(1));
+  q.rhalf = _mm512_srli_epi32(q.rmask, 1);
+  const __m512i total = _mm512_sub_epi32(_mm512_set1_epi32(31), s);  // in [1, 62]
+  q.cnt_even = _mm512_and_si512(total, _mm512_set1_epi64(0xFFFFFFFF));
+  q.cnt_odd = _mm512_srli_epi64(total, 32);
+  const __m512i one64 = _mm512_set1_epi64(1);
+  q.round_even = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.cnt_even, one64));
+  q.round_odd = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.cnt_odd, one64));
+  q.zp = _mm512_set1_epi32(zp);
+  q.lo = _mm512_set1_epi32(act_min - zp);
+  q.hi = _mm512_set1_epi32(act_max - zp);
+  return q;
+}
+
+// Double rounding: RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x << left, M0), right).
+static inline __m512i ScaleDouble(__m512i x, const Requant16& q) {
+  // vpsllvd wraps mod 2^32 exactly like the reference's uint32 shift.
+  const __m512i a = _mm512_sllv_epi32(x, q.left);
+  // SRDHM: exact 64-bit products of the even and odd lanes (vpmuldq), + 2^30, floor-divided by
+  // 2^31 = round(a*M0 / 2^31) with ties toward +inf, which is gemmlowp's nudge-and-truncate for
+  // either sign. The reference's saturating lane (a == M0 == INT32_MIN) cannot occur: M0 >= 0 by
+  // validation, so |a*M0| < 2^62 and the quotient always fits int32; its low 32 bits are taken.
+  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
+  const __m512i p_even = _mm512_add_epi64(_mm512_mul_epi32(a, q.mult), nudge);
+  const __m512i p_odd =
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), q.mult_odd), nudge);
+  // Bits 31..62 of each product: even lanes by a right shift of 31, odd lanes (high half) by a
+  // left shift of 1; the sign bit above them is discarded, so a logical shift is exact here.
+  const __m512i high = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(p_even, 31),
+                                               _mm512_slli_epi64(p_odd, 1));
+  // RoundingDivideByPOT: floor shift, +1 when the remainder exceeds half the divisor, where the
+  // threshold is one higher for negative x: ties round away from zero, as in gemmlowp.
+  const __m512i remainder = _mm512_and_si512(high, q.rmask);
+  const __m512i threshold = _mm512_add_epi32(q.rhalf, _mm512_srli_epi32(high, 31));
+  const __m512i floor = _mm512_srav_epi32(high, q.right);
+  const __mmask16 up = _mm512_cmpgt_epi32_mask(remainder, threshold);
+  return _mm512_mask_add_epi32(floor, up, floor, _mm512_set1_epi32(1));
+}
+
+// Single rounding: (x * M0 + 2^(total-1)) >> total with total = 31 - shift, in 64 bits per lane
+// (|x*M0| < 2^62, so the sum cannot overflow); vpsravq floors like the reference's >>, and the
+// low 32 bits are kept like its int32 truncation.
+static inline __m512i ScaleSingle(__m512i x, const Requant16& q) {
+  const __m512i p_even = _mm512_add_epi64(_mm512_mul_epi32(x, q.mult), q.round_even);
+  const __m512i p_odd =
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), q.mult_odd), q.round_odd);
+  const __m512i r_even = _mm512_srav_epi64(p_even, q.cnt_even);
+  const __m512i r_odd = _mm512_srav_epi64(p_odd, q.cnt_odd);
+  return _mm512_mask_blend_epi32(0xAAAA, r_even, _mm512_slli_epi64(r_odd, 32));
+}
+
+// Scaled, clamped and offset outputs (int32 lanes, within the output type's range). Clamping to
+// [act_min - zp, act_max - zp] before adding zp equals the reference's 64-bit clamp after it.
+static inline __m512i Requantize16(__m512i acc, const Requant16& q) {
+  const __m512i scaled = q.single ? ScaleSingle(acc, q) : ScaleDouble(acc, q);
+  return _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(scaled, q.lo), q.hi), q.zp);
+}
+
+// Stores the low byte of the first `n` lanes (values are already in the 8-bit range).
+static inline void Store16Bytes(void* dst, __m512i v, __mmask16 mask) {
+  _mm512_mask_cvtepi32_storeu_epi8(dst, mask, v);
+}
+
+}  // namespace avx512vnni
+}  // namespace qk
+
+#endif  // QKERNELS_KERNELS_AVX512VNNI_REQUANTIZE_AVX512VNNI_H_
