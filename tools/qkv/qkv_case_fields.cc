@@ -157,11 +157,11 @@ bool CaseParser::HandleQuantization(int key, std::string_view text) {
       for (size_t i = 0; tokens.Next(&token); ++i) {
         float s = 0.0f;
         if (!lex::ParseFloat32(token, &s)) {
-          return Fail(std::string(field) + ": value " + std::to_string(i) + " " +
+          return Fail(std::string(field) + ": value[" + std::to_string(i) + "] " +
                       lex::Quote(token) + " is not a finite decimal float32");
         }
         if (!(s > 0.0f)) {
-          return Fail(std::string(field) + ": value " + std::to_string(i) + " " +
+          return Fail(std::string(field) + ": value[" + std::to_string(i) + "] " +
                       lex::Quote(token) + " is not positive");
         }
         scales.push_back(s);
@@ -188,8 +188,8 @@ bool CaseParser::HandleQuantization(int key, std::string_view text) {
       for (size_t i = 0; i < c.output_multiplier.size(); ++i) {
         const int32_t m = c.output_multiplier[i];
         if (m != 0 && m < kMultiplierMin) {
-          return Fail("output_multiplier: value " + std::to_string(i) + " (" +
-                      std::to_string(m) + ") is neither 0 nor in [2^30, 2^31-1]");
+          return Fail("output_multiplier: value[" + std::to_string(i) + "] = " +
+                      std::to_string(m) + " is neither 0 nor in [2^30, 2^31-1]");
         }
       }
       return true;
@@ -251,8 +251,8 @@ bool CaseParser::HandleData(int key, std::string_view text) {
       const Range clamp{c.activation_min, c.activation_max};
       for (size_t i = 0; i < c.output.size(); ++i) {
         if (c.output[i] < clamp.lo || c.output[i] > clamp.hi) {
-          return Fail("output: value " + std::to_string(i) + " (" + std::to_string(c.output[i]) +
-                      ") is outside [activation_min, activation_max] = " + RangeText(clamp));
+          return Fail("output: value[" + std::to_string(i) + "] = " + std::to_string(c.output[i]) +
+                      " is outside [activation_min, activation_max] = " + RangeText(clamp));
         }
       }
       return true;

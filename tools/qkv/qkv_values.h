@@ -69,13 +69,13 @@ bool ReadInts(const char* field, std::string_view text, int64_t count, const std
   for (size_t i = 0; tokens.Next(&token); ++i) {
     int64_t v = 0;
     if (!lex::ParseInt64(token, &v)) {
-      *error = std::string(field) + ": value " + std::to_string(i) + " " + lex::Quote(token) +
+      *error = std::string(field) + ": value[" + std::to_string(i) + "] " + lex::Quote(token) +
                " is not a decimal integer";
       return false;
     }
     if (v < range.lo || v > range.hi) {
-      *error = std::string(field) + ": value " + std::to_string(i) + " (" + std::to_string(v) +
-               ") is out of range " + RangeText(range) + " for " + type;
+      *error = std::string(field) + ": value[" + std::to_string(i) + "] = " + std::to_string(v) +
+               " is out of range " + RangeText(range) + " for " + type;
       return false;
     }
     out->push_back(static_cast<T>(v));

@@ -1,0 +1,98 @@
+// The full public conformance set (../shared/conformance) through the library, for every file and
+// every ISA this CPU supports: every case and row must pass, and the number checked must equal
+// the `# cases:` / `# rows:` count each file declares.
+#include <dirent.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "conformance_runner.h"
+#include "qkernels/isa.h"
+#include "qkv/qkv.h"
+#include "tests/shared_data.h"
+
+namespace qk {
+namespace {
+
+// The public set as FORMAT.md section 1 lists it.
+const std::vector<std::string> kPublicFiles = {
+    "conv2d_int8.qkv",          "conv2d_int8_single_rounding.qkv",
+    "conv2d_int8_grouped.qkv",  "depthwise_int8.qkv",
+    "fully_connected_int8.qkv", "fully_connected_int8_per_channel.qkv",
+    "conv2d_uint8.qkv",         "depthwise_uint8.qkv",
+    "fully_connected_uint8.qkv", "conv2d_int16x8.qkv",
+    "requantize.qkv",           "requantize_int64.qkv",
+    "quantize_multiplier.qkv",
+};
+
+class PublicConformance : public ::testing::TestWithParam<std::tuple<std::string, Isa>> {};
+
+TEST_P(PublicConformance, EveryCaseAndRowPasses) {
+  QK_REQUIRE_SHARED_DIR(shared);
+  const std::string& name = std::get<0>(GetParam());
+  const Isa isa = std::get<1>(GetParam());
+  qkv::File file;
+  std::string error;
+  ASSERT_TRUE(qkv::ParseFile(shared + "/conformance/" + name, &file, &error)) << error;
+  ASSERT_GE(file.declared_count, 1) << name << " has no '# cases:' or '# rows:' comment";
+  ASSERT_EQ(static_cast<long>(file.count()), file.declared_count) << name;
+  const conformance::FileOutcome r = conformance::RunFile(file, isa, /*verbose=*/false);
+  std::string failures;
+  for (size_t i = 0; i < r.lines.size() && i < 20; ++i) failures += r.lines[i] + "\n";
+  EXPECT_EQ(r.failed, 0) << name << " [" << IsaName(isa) << "]:\n" << failures;
+  EXPECT_EQ(r.passed, file.declared_count) << name << " [" << IsaName(isa) << "]";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, PublicConformance,
+    ::testing::Combine(::testing::ValuesIn(kPublicFiles), ::testing::ValuesIn(SupportedIsas())),
+    [](const auto& info) {
+      std::string n = std::get<0>(info.param);
+      n = n.substr(0, n.find('.')) + "_" + IsaName(std::get<1>(info.param));
+      return n;
+    });
+
+// The single-rounding file runs with Rounding::kSingle, and it is sensitive to the mode: with
+// double rounding forced, some of its cases must fail.
+TEST(PublicConformanceModes, SingleRoundingFileNeedsKSingle) {
+  QK_REQUIRE_SHARED_DIR(shared);
+  qkv::File file;
+  std::string error;
+  ASSERT_TRUE(
+      qkv::ParseFile(shared + "/conformance/conv2d_int8_single_rounding.qkv", &file, &error))
+      << error;
+  ASSERT_FALSE(file.cases.empty());
+  int differ = 0;
+  for (qkv::Case& c : file.cases) {
+    ASSERT_EQ(c.rounding, qkv::RoundingMode::kSingle) << c.id;
+    std::string kernel;
+    ASSERT_EQ(conformance::CheckCase(c, Isa::kScalar, &kernel), "") << c.id;
+    c.rounding = qkv::RoundingMode::kDouble;
+    // Multipliers agree in both modes here (shifts <= 30); only the outputs can differ.
+    differ += conformance::CheckCase(c, Isa::kScalar, &kernel).find("index") == 0;
+  }
+  EXPECT_GT(differ, 0) << "no case of the single-rounding file distinguishes the modes";
+}
+
+// Every .qkv file in the shared directory is one this suite runs.
+TEST(PublicConformanceModes, EveryFileInTheDirectoryIsListed) {
+  QK_REQUIRE_SHARED_DIR(shared);
+  DIR* dir = opendir((shared + "/conformance").c_str());
+  ASSERT_NE(dir, nullptr);
+  std::set<std::string> listed(kPublicFiles.begin(), kPublicFiles.end());
+  while (const dirent* e = readdir(dir)) {
+    const std::string n = e->d_name;
+    if (n.size() > 4 && n.compare(n.size() - 4, 4, ".qkv") == 0) {
+      EXPECT_TRUE(listed.count(n)) << n << " is not in kPublicFiles";
+    }
+  }
+  closedir(dir);
+}
+
+}  // namespace
+}  // namespace qk
