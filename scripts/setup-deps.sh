@@ -7,7 +7,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 native=(cmake g++ make pkg-config libxsimd-dev libcpuinfo-dev libgtest-dev libgmock-dev
-        libbenchmark-dev libflatbuffers-dev zlib1g-dev
+        libbenchmark-dev libflatbuffers-dev flatbuffers-compiler zlib1g-dev
         libdnnl-dev libxnnpack-dev libpthreadpool-dev libgemmlowp-dev python3 python3-matplotlib
         clang-14 libclang-rt-14-dev qemu-user)
 arm=(g++-aarch64-linux-gnu libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64

@@ -1,0 +1,359 @@
+// The non-packed operators: shared checks, then AVERAGE_POOL_2D, MAX_POOL_2D, SOFTMAX, QUANTIZE,
+// DEQUANTIZE and ADD on the scalar code in runtime/ops/ (data movement: build_shape_ops.cc).
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "qkernels/requantize.h"
+#include "runtime/op_builder.h"
+#include "runtime/ops/add.h"
+#include "runtime/ops/pooling.h"
+#include "runtime/ops/quantize.h"
+#include "runtime/ops/softmax.h"
+
+namespace qk {
+namespace rt {
+namespace internal {
+
+bool Fail(std::string* error, const std::string& message) {
+  if (error != nullptr) *error = message;
+  return false;
+}
+
+std::string BuildInputs::where() const {
+  return "operator " + std::to_string(index) + " (" + op->name + "): ";
+}
+
+bool IsEightBit(TensorType t) { return t == TensorType::kInt8 || t == TensorType::kUInt8; }
+
+bool CheckInputCount(const BuildInputs& in, size_t min_count, size_t max_count,
+                     std::string* error) {
+  const size_t n = in.op->inputs.size();
+  if (n < min_count || n > max_count) {
+    return Fail(error, in.where() + std::to_string(n) + " inputs, expected " +
+                           std::to_string(min_count) +
+                           (max_count != min_count ? " to " + std::to_string(max_count) : ""));
+  }
+  for (size_t i = 0; i < min_count; ++i) {
+    if (in.op->inputs[i] < 0) return Fail(error, in.where() + "required input absent");
+  }
+  if (in.op->outputs.size() != 1) return Fail(error, in.where() + "expected one output");
+  return true;
+}
+
+bool CheckPerTensorQuant(const BuildInputs& in, int tensor, std::string* error) {
+  const Tensor& t = in.tensor(tensor);
+  if (t.scales.size() != 1 || !(t.scales[0] > 0.f) || !std::isfinite(t.scales[0])) {
+    return Fail(error, in.where() + "tensor " + std::to_string(tensor) +
+                           " needs one positive quantization scale");
+  }
+  const int64_t zp = t.zero_point();
+  const bool u8 = t.type == TensorType::kUInt8;
+  if ((u8 && (zp < 0 || zp > 255)) || (t.type == TensorType::kInt8 && (zp < -128 || zp > 127))) {
+    return Fail(error, in.where() + "tensor " + std::to_string(tensor) +
+                           " zero point outside its type's range");
+  }
+  return true;
+}
+
+bool ActivationRange(const BuildInputs& in, Activation act, const Tensor& output,
+                     int32_t* act_min, int32_t* act_max, std::string* error) {
+  int32_t qmin, qmax;
+  switch (output.type) {
+    case TensorType::kInt8: qmin = -128, qmax = 127; break;
+    case TensorType::kUInt8: qmin = 0, qmax = 255; break;
+    case TensorType::kInt16: qmin = -32768, qmax = 32767; break;
+    default: return Fail(error, in.where() + "activation range of a non-integer output");
+  }
+  // TFLite Quantize() helper of CalculateActivationRangeQuantized: float division and rounding.
+  bool ok = true;
+  auto quantize = [&](float f) {
+    const float tmp = std::round(f / output.scale());
+    if (!(tmp >= -2147483648.f && tmp <= 2147483520.f)) {
+      ok = false;
+      return 0;
+    }
+    return output.zero_point() + int32_t(tmp);
+  };
+  *act_min = qmin;
+  *act_max = qmax;
+  switch (act) {
+    case Activation::kRelu: *act_min = std::max(qmin, quantize(0.f)); break;
+    case Activation::kRelu6:
+      *act_min = std::max(qmin, quantize(0.f));
+      *act_max = std::min(qmax, quantize(6.f));
+      break;
+    case Activation::kReluN1To1:
+      *act_min = std::max(qmin, quantize(-1.f));
+      *act_max = std::min(qmax, quantize(1.f));
+      break;
+    case Activation::kNone:
+    case Activation::kTanh:  // TFLite's range helper leaves these at the full range
+    case Activation::kSignBit: break;
+    default:
+      return Fail(error, in.where() + "unknown fused activation " + std::to_string(int(act)));
+  }
+  if (!ok) return Fail(error, in.where() + "activation bound overflows int32");
+  if (*act_min > *act_max) return Fail(error, in.where() + "empty activation range");
+  return true;
+}
+
+namespace {
+
+bool SameElements(const BuildInputs& in, int a, int b, std::string* error) {
+  if (in.tensor(a).elements() != in.tensor(b).elements()) {
+    return Fail(error, in.where() + "input and output sizes differ");
+  }
+  return true;
+}
+
+bool BuildPool(const BuildInputs& in, bool average, BuiltOp* out, std::string* error) {
+  if (!CheckInputCount(in, 1, 1, error)) return false;
+  const int input = in.op->inputs[0], output = in.op->outputs[0];
+  const Tensor& ti = in.tensor(input);
+  const Tensor& to = in.tensor(output);
+  if (!IsEightBit(ti.type) || to.type != ti.type) {
+    return Fail(error, in.where() + "input and output must be both int8 or both uint8");
+  }
+  if (ti.shape.size() != 4 || to.shape.size() != 4) {
+    return Fail(error, in.where() + "input and output must be 4-D");
+  }
+  const OpOptions& o = in.op->options;
+  if (!o.has_options) return Fail(error, in.where() + "missing Pool2DOptions");
+  if (o.stride_h <= 0 || o.stride_w <= 0 || o.filter_h <= 0 || o.filter_w <= 0) {
+    return Fail(error, in.where() + "strides and filter size must be positive");
+  }
+  ops::PoolParams p;
+  p.batch = ti.shape[0];
+  p.in_h = ti.shape[1];
+  p.in_w = ti.shape[2];
+  p.channels = ti.shape[3];
+  p.filter_h = o.filter_h;
+  p.filter_w = o.filter_w;
+  p.stride_h = o.stride_h;
+  p.stride_w = o.stride_w;
+  // TFLite ComputePaddingHeightWidth (dilation 1).
+  auto out_size = [&](int in_size, int filter, int stride) {
+    return o.padding == Padding::kSame ? (in_size + stride - 1) / stride
+                                       : (in_size - filter + stride) / stride;
+  };
+  p.out_h = out_size(p.in_h, p.filter_h, p.stride_h);
+  p.out_w = out_size(p.in_w, p.filter_w, p.stride_w);
+  p.pad_h = std::max((p.out_h - 1) * p.stride_h + p.filter_h - p.in_h, 0) / 2;
+  p.pad_w = std::max((p.out_w - 1) * p.stride_w + p.filter_w - p.in_w, 0) / 2;
+  if (p.out_h <= 0 || p.out_w <= 0 || to.shape[0] != p.batch || to.shape[1] != p.out_h ||
+      to.shape[2] != p.out_w || to.shape[3] != p.channels) {
+    return Fail(error, in.where() + "output shape does not match the pooling geometry");
+  }
+  if (!ActivationRange(in, o.activation, to, &p.act_min, &p.act_max, error)) return false;
+  RunContext* ctx = in.ctx;
+  const bool u8 = ti.type == TensorType::kUInt8;
+  const std::string where = in.where();
+  out->run = [ctx, p, input, output, u8, average, where](std::string* err) {
+    const uint8_t* x = ctx->data[input];
+    uint8_t* y = ctx->data[output];
+    if (!average) {
+      if (u8) ops::MaxPool(p, x, y);
+      else ops::MaxPool(p, reinterpret_cast<const int8_t*>(x), reinterpret_cast<int8_t*>(y));
+      return true;
+    }
+    const bool ok = u8 ? ops::AveragePool(p, x, y)
+                       : ops::AveragePool(p, reinterpret_cast<const int8_t*>(x),
+                                          reinterpret_cast<int8_t*>(y));
+    return ok || Fail(err, where + "a pooling window lies entirely in the padding");
+  };
+  return true;
+}
+
+bool BuildSoftmax(const BuildInputs& in, BuiltOp* out, std::string* error) {
+  if (!CheckInputCount(in, 1, 1, error)) return false;
+  const int input = in.op->inputs[0], output = in.op->outputs[0];
+  const Tensor& ti = in.tensor(input);
+  const Tensor& to = in.tensor(output);
+  if (!IsEightBit(ti.type) || to.type != ti.type) {
+    return Fail(error, in.where() + "input and output must be both int8 or both uint8");
+  }
+  if (!CheckPerTensorQuant(in, input, error) || !CheckPerTensorQuant(in, output, error) ||
+      !SameElements(in, input, output, error)) {
+    return false;
+  }
+  const bool u8 = ti.type == TensorType::kUInt8;
+  // TFLite requires the fixed output quantization: scale 1/256, zero point -128 (int8) or 0.
+  if (to.zero_point() != (u8 ? 0 : -128) || std::fabs(to.scale() - 1.f / 256) > 0.001f / 256) {
+    return Fail(error, in.where() + "output quantization must be scale 1/256, zero point " +
+                           (u8 ? "0" : "-128"));
+  }
+  if (ti.shape.empty() || ti.shape.back() <= 0) {
+    return Fail(error, in.where() + "input needs a non-empty last dimension");
+  }
+  ops::SoftmaxParams p;
+  if (!ops::PrepareSoftmax(in.op->options.beta, ti.scale(), &p, error)) {
+    return Fail(error, in.where() + *error);
+  }
+  p.depth = ti.shape.back();
+  p.outer = int(ti.elements() / size_t(p.depth));
+  RunContext* ctx = in.ctx;
+  out->run = [ctx, p, input, output, u8](std::string*) {
+    if (u8) {
+      ops::SoftmaxUInt8(p, ctx->data[input], ctx->data[output]);
+    } else {
+      ops::SoftmaxInt8(p, reinterpret_cast<const int8_t*>(ctx->data[input]),
+                       reinterpret_cast<int8_t*>(ctx->data[output]));
+    }
+    return true;
+  };
+  return true;
+}
+
+bool IsQuantizedInt(TensorType t) {
+  return t == TensorType::kInt8 || t == TensorType::kUInt8 || t == TensorType::kInt16;
+}
+
+bool BuildQuantize(const BuildInputs& in, BuiltOp* out, std::string* error) {
+  if (!CheckInputCount(in, 1, 1, error)) return false;
+  const int input = in.op->inputs[0], output = in.op->outputs[0];
+  const Tensor& ti = in.tensor(input);
+  const Tensor& to = in.tensor(output);
+  if (!SameElements(in, input, output, error)) return false;
+  if (!IsQuantizedInt(to.type)) return Fail(error, in.where() + "output must be int8, uint8 or int16");
+  if (!CheckPerTensorQuant(in, output, error)) return false;
+  RunContext* ctx = in.ctx;
+  const size_t n = ti.elements();
+  const TensorType ot = to.type;
+  const float out_scale = to.scale();
+  const int32_t out_zp = to.zero_point();
+  if (ti.type == TensorType::kFloat32) {
+    out->run = [ctx, n, ot, out_scale, out_zp, input, output](std::string*) {
+      const float* x = reinterpret_cast<const float*>(ctx->data[input]);
+      void* y = ctx->data[output];
+      if (ot == TensorType::kInt8) ops::AffineQuantize(x, n, out_scale, out_zp, (int8_t*)y);
+      if (ot == TensorType::kUInt8) ops::AffineQuantize(x, n, out_scale, out_zp, (uint8_t*)y);
+      if (ot == TensorType::kInt16) ops::AffineQuantize(x, n, out_scale, out_zp, (int16_t*)y);
+      return true;
+    };
+    return true;
+  }
+  if (!IsQuantizedInt(ti.type)) {
+    return Fail(error, in.where() + "input must be float32, int8, uint8 or int16");
+  }
+  if (!CheckPerTensorQuant(in, input, error)) return false;
+  const QuantizedMultiplier m = QuantizeMultiplier(double(ti.scale()) / double(to.scale()));
+  const TensorType it = ti.type;
+  const int32_t in_zp = ti.zero_point();
+  const bool supported = (it == TensorType::kInt16 && ot == TensorType::kInt16) ||
+                         (it == TensorType::kInt16 && ot == TensorType::kInt8) ||
+                         (it == TensorType::kInt8 && ot == TensorType::kInt16) ||
+                         (IsEightBit(it) && IsEightBit(ot));
+  if (!supported || m.shift > 30) {
+    return Fail(error, in.where() + "unsupported requantization " + TensorTypeName(it) + " -> " +
+                           TensorTypeName(ot));
+  }
+  out->run = [ctx, n, it, ot, m, in_zp, out_zp, input, output](std::string*) {
+    const void* x = ctx->data[input];
+    void* y = ctx->data[output];
+    const int32_t M = m.multiplier;
+    const int S = m.shift;
+    if (it == TensorType::kInt8 && ot == TensorType::kInt8)
+      ops::Requantize((const int8_t*)x, n, M, S, in_zp, out_zp, (int8_t*)y);
+    else if (it == TensorType::kInt8 && ot == TensorType::kUInt8)
+      ops::Requantize((const int8_t*)x, n, M, S, in_zp, out_zp, (uint8_t*)y);
+    else if (it == TensorType::kUInt8 && ot == TensorType::kInt8)
+      ops::Requantize((const uint8_t*)x, n, M, S, in_zp, out_zp, (int8_t*)y);
+    else if (it == TensorType::kUInt8 && ot == TensorType::kUInt8)
+      ops::Requantize((const uint8_t*)x, n, M, S, in_zp, out_zp, (uint8_t*)y);
+    else if (it == TensorType::kInt16 && ot == TensorType::kInt8)
+      ops::Requantize((const int16_t*)x, n, M, S, in_zp, out_zp, (int8_t*)y);
+    else if (it == TensorType::kInt8 && ot == TensorType::kInt16)
+      ops::Requantize((const int8_t*)x, n, M, S, in_zp, out_zp, (int16_t*)y);
+    else
+      ops::Requantize((const int16_t*)x, n, M, S, in_zp, out_zp, (int16_t*)y);
+    return true;
+  };
+  return true;
+}
+
+bool BuildDequantize(const BuildInputs& in, BuiltOp* out, std::string* error) {
+  if (!CheckInputCount(in, 1, 1, error)) return false;
+  const int input = in.op->inputs[0], output = in.op->outputs[0];
+  const Tensor& ti = in.tensor(input);
+  const Tensor& to = in.tensor(output);
+  if (!IsQuantizedInt(ti.type) || to.type != TensorType::kFloat32) {
+    return Fail(error, in.where() + "needs an int8/uint8/int16 input and a float32 output");
+  }
+  if (!CheckPerTensorQuant(in, input, error) || !SameElements(in, input, output, error)) {
+    return false;
+  }
+  RunContext* ctx = in.ctx;
+  const size_t n = ti.elements();
+  const TensorType it = ti.type;
+  const float scale = ti.scale();
+  const int32_t zp = ti.zero_point();
+  out->run = [ctx, n, it, scale, zp, input, output](std::string*) {
+    const void* x = ctx->data[input];
+    float* y = reinterpret_cast<float*>(ctx->data[output]);
+    if (it == TensorType::kInt8) ops::Dequantize((const int8_t*)x, n, scale, zp, y);
+    if (it == TensorType::kUInt8) ops::Dequantize((const uint8_t*)x, n, scale, zp, y);
+    if (it == TensorType::kInt16) ops::Dequantize((const int16_t*)x, n, scale, zp, y);
+    return true;
+  };
+  return true;
+}
+
+bool BuildAdd(const BuildInputs& in, BuiltOp* out, std::string* error) {
+  if (!CheckInputCount(in, 2, 2, error)) return false;
+  const int a = in.op->inputs[0], b = in.op->inputs[1], output = in.op->outputs[0];
+  const Tensor& ta = in.tensor(a);
+  const Tensor& tb = in.tensor(b);
+  const Tensor& to = in.tensor(output);
+  if (!IsEightBit(to.type) || ta.type != to.type || tb.type != to.type) {
+    return Fail(error, in.where() + "inputs and output must be all int8 or all uint8");
+  }
+  if (!CheckPerTensorQuant(in, a, error) || !CheckPerTensorQuant(in, b, error) ||
+      !CheckPerTensorQuant(in, output, error)) {
+    return false;
+  }
+  ops::AddParams p;
+  std::string e;
+  if (!ops::PrepareAddQuantization(ta.scale(), ta.zero_point(), tb.scale(), tb.zero_point(),
+                                   to.scale(), to.zero_point(), &p, &e) ||
+      !ops::PrepareBroadcast(ta.shape, tb.shape, to.shape, &p, &e)) {
+    return Fail(error, in.where() + e);
+  }
+  if (!ActivationRange(in, in.op->options.activation, to, &p.act_min, &p.act_max, error)) {
+    return false;
+  }
+  RunContext* ctx = in.ctx;
+  const bool u8 = to.type == TensorType::kUInt8;
+  auto params = std::make_shared<ops::AddParams>(p);
+  out->run = [ctx, params, a, b, output, u8](std::string*) {
+    if (u8) {
+      ops::Add(*params, ctx->data[a], ctx->data[b], ctx->data[output]);
+    } else {
+      ops::Add(*params, reinterpret_cast<const int8_t*>(ctx->data[a]),
+               reinterpret_cast<const int8_t*>(ctx->data[b]),
+               reinterpret_cast<int8_t*>(ctx->data[output]));
+    }
+    return true;
+  };
+  return true;
+}
+
+}  // namespace
+
+bool BuildScalarOp(const BuildInputs& in, BuiltOp* out, std::string* error) {
+  out->kernel = "reference:" + in.op->name;
+  switch (static_cast<OpCode>(in.op->builtin_code)) {
+    case OpCode::kAveragePool2D: return BuildPool(in, true, out, error);
+    case OpCode::kMaxPool2D: return BuildPool(in, false, out, error);
+    case OpCode::kSoftmax: return BuildSoftmax(in, out, error);
+    case OpCode::kQuantize: return BuildQuantize(in, out, error);
+    case OpCode::kDequantize: return BuildDequantize(in, out, error);
+    case OpCode::kAdd: return BuildAdd(in, out, error);
+    default: return BuildShapeOp(in, out, error);
+  }
+}
+
+}  // namespace internal
+}  // namespace rt
+}  // namespace qk

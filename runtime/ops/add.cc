@@ -1,0 +1,116 @@
+// Quantized ADD: TFLite Micro CalculateOpDataAdd + reference_integer_ops::AddElementwise.
+#include "runtime/ops/add.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "qkernels/requantize.h"
+
+namespace qk {
+namespace rt {
+namespace ops {
+namespace {
+
+// TFLite QuantizeMultiplierSmallerThanOneExp: QuantizeMultiplier of a value in (0, 1).
+bool SmallerThanOne(double real, int32_t* multiplier, int* shift) {
+  if (!(real > 0.0 && real < 1.0)) return false;
+  const QuantizedMultiplier q = QuantizeMultiplier(real);
+  *multiplier = q.multiplier;
+  *shift = q.shift;
+  return q.shift <= 0;
+}
+
+template <typename T>
+void AddImpl(const AddParams& p, const T* in1, const T* in2, T* out) {
+  // MultiplyByQuantizedMultiplierSmallerThanOneExp == MultiplyByQuantizedMultiplier for shift <= 0
+  // (double rounding: SaturatingRoundingDoublingHighMul then RoundingDivideByPOT).
+  auto one = [&p](int32_t a, int32_t b) {
+    const int32_t x1 = (p.input1_offset + a) * (1 << p.left_shift);
+    const int32_t x2 = (p.input2_offset + b) * (1 << p.left_shift);
+    const int32_t s1 = MultiplyByQuantizedMultiplier(x1, p.input1_multiplier, p.input1_shift);
+    const int32_t s2 = MultiplyByQuantizedMultiplier(x2, p.input2_multiplier, p.input2_shift);
+    const int32_t raw =
+        MultiplyByQuantizedMultiplier(s1 + s2, p.output_multiplier, p.output_shift) +
+        p.output_offset;
+    return T(std::min(p.act_max, std::max(p.act_min, raw)));
+  };
+  const int* d = p.dims;
+  size_t o = 0;
+  for (int i0 = 0; i0 < d[0]; ++i0)
+    for (int i1 = 0; i1 < d[1]; ++i1)
+      for (int i2 = 0; i2 < d[2]; ++i2)
+        for (int i3 = 0; i3 < d[3]; ++i3)
+          for (int i4 = 0; i4 < d[4]; ++i4) {
+            const size_t base1 = i0 * p.stride1[0] + i1 * p.stride1[1] + i2 * p.stride1[2] +
+                                 i3 * p.stride1[3] + i4 * p.stride1[4];
+            const size_t base2 = i0 * p.stride2[0] + i1 * p.stride2[1] + i2 * p.stride2[2] +
+                                 i3 * p.stride2[3] + i4 * p.stride2[4];
+            for (int i5 = 0; i5 < d[5]; ++i5) {
+              out[o++] = one(in1[base1 + i5 * p.stride1[5]], in2[base2 + i5 * p.stride2[5]]);
+            }
+          }
+}
+
+}  // namespace
+
+bool PrepareAddQuantization(float input1_scale, int32_t input1_zp, float input2_scale,
+                            int32_t input2_zp, float output_scale, int32_t output_zp,
+                            AddParams* p, std::string* error) {
+  p->input1_offset = -input1_zp;
+  p->input2_offset = -input2_zp;
+  p->output_offset = output_zp;
+  p->left_shift = 20;
+  const double twice_max_input_scale = 2 * double(std::max(input1_scale, input2_scale));
+  const double real_input1_multiplier = double(input1_scale) / twice_max_input_scale;
+  const double real_input2_multiplier = double(input2_scale) / twice_max_input_scale;
+  const double real_output_multiplier =
+      twice_max_input_scale / (double(1 << p->left_shift) * double(output_scale));
+  if (!SmallerThanOne(real_input1_multiplier, &p->input1_multiplier, &p->input1_shift) ||
+      !SmallerThanOne(real_input2_multiplier, &p->input2_multiplier, &p->input2_shift) ||
+      !SmallerThanOne(real_output_multiplier, &p->output_multiplier, &p->output_shift)) {
+    *error = "add: scales give a rescaling multiplier outside (0, 1)";
+    return false;
+  }
+  return true;
+}
+
+bool PrepareBroadcast(const std::vector<int>& a, const std::vector<int>& b,
+                      const std::vector<int>& out, AddParams* p, std::string* error) {
+  const int n = kMaxBroadcastRank;
+  if (int(a.size()) > n || int(b.size()) > n || int(out.size()) > n) {
+    *error = "add: rank above 6";
+    return false;
+  }
+  int da[n], db[n];
+  for (int i = 0; i < n; ++i) {
+    const int ia = i - (n - int(a.size())), ib = i - (n - int(b.size())),
+              io = i - (n - int(out.size()));
+    da[i] = ia >= 0 ? a[ia] : 1;
+    db[i] = ib >= 0 ? b[ib] : 1;
+    p->dims[i] = io >= 0 ? out[io] : 1;
+  }
+  size_t sa = 1, sb = 1;
+  for (int i = n - 1; i >= 0; --i) {
+    const int want = std::max(da[i], db[i]);
+    if ((da[i] != want && da[i] != 1) || (db[i] != want && db[i] != 1) || p->dims[i] != want) {
+      *error = "add: input shapes do not broadcast to the output shape";
+      return false;
+    }
+    p->stride1[i] = da[i] == 1 ? 0 : sa;
+    p->stride2[i] = db[i] == 1 ? 0 : sb;
+    sa *= size_t(da[i]);
+    sb *= size_t(db[i]);
+  }
+  return true;
+}
+
+void Add(const AddParams& p, const int8_t* in1, const int8_t* in2, int8_t* out) {
+  AddImpl(p, in1, in2, out);
+}
+void Add(const AddParams& p, const uint8_t* in1, const uint8_t* in2, uint8_t* out) {
+  AddImpl(p, in1, in2, out);
+}
+
+}  // namespace ops
+}  // namespace rt
+}  // namespace qk

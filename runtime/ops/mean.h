@@ -1,0 +1,43 @@
+// int8 MEAN exactly as TFLite Micro's EvalMeanHelper chooses and runs it (kernels/reduce_common.cc):
+//   keep_dims, 4-D input, axes {1, 2}   -> reference_integer_ops::Mean (integer requantization,
+//                                          then division rounded half away from zero);
+//   same scale and zero point in and out -> reference_ops::Mean (sum / count, truncating);
+//   otherwise                            -> reference_ops::QuantizedMeanOrSum (float rescale).
+#ifndef QKERNELS_RUNTIME_OPS_MEAN_H_
+#define QKERNELS_RUNTIME_OPS_MEAN_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qk {
+namespace rt {
+namespace ops {
+
+struct MeanParams {
+  enum class Path { kInteger4D, kSameScale, kFloatRescale } path = Path::kSameScale;
+  std::vector<int> input_dims;
+  std::vector<bool> reduced;  // per input dimension
+  size_t num_outputs = 0;
+  int64_t num_elements_in_axis = 0;
+  int32_t input_zp = 0, output_zp = 0;
+  float input_scale = 0.f, output_scale = 0.f;
+  int32_t multiplier = 0;  // QuantizeMultiplier(input_scale / output_scale), integer path
+  int shift = 0;
+};
+
+// `axis` as stored in the model (negative values count from the end; duplicates ignored).
+bool PrepareMean(const std::vector<int>& input_dims, const std::vector<int32_t>& axis,
+                 bool keep_dims, float input_scale, int32_t input_zp, float output_scale,
+                 int32_t output_zp, size_t output_elements, MeanParams* params,
+                 std::string* error);
+
+// `scratch` holds num_outputs int32 values.
+void Mean(const MeanParams& p, const int8_t* input, int8_t* output, int32_t* scratch);
+
+}  // namespace ops
+}  // namespace rt
+}  // namespace qk
+
+#endif  // QKERNELS_RUNTIME_OPS_MEAN_H_

@@ -1,0 +1,106 @@
+// Quantized softmax: TFLite's reference_ops::Softmax (int8/uint8 in, same type out).
+#include "runtime/ops/softmax.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "qkernels/requantize.h"
+#include "runtime/ops/fixedpoint.h"
+
+namespace qk {
+namespace rt {
+namespace ops {
+namespace {
+
+constexpr int kScaledDiffIntegerBits = 5;     // input to exp() is Q5.26
+constexpr int kAccumulationIntegerBits = 12;  // sum of exps is Q12.19
+
+// TFLite MultiplyByQuantizedMultiplierGreaterThanOne (double-rounding build):
+// SaturatingRoundingDoublingHighMul(x * 2^left_shift, multiplier). Callers keep |x| * 2^shift
+// below 2^31 (input_diff >= diff_min); the shift is done in 64 bits so no input is UB.
+int32_t MultiplyByQuantizedMultiplierGreaterThanOne(int32_t x, int32_t multiplier, int left_shift) {
+  const int32_t shifted = int32_t(uint32_t(uint64_t(int64_t(x)) << left_shift));
+  return SaturatingRoundingDoublingHighMul(shifted, multiplier);
+}
+
+template <typename T>
+void SoftmaxImpl(const SoftmaxParams& p, const T* input, T* output) {
+  using fixedpoint::ExpOnNegativeValues;
+  for (int i = 0; i < p.outer; ++i) {
+    const T* in = input + size_t(i) * p.depth;
+    T* out = output + size_t(i) * p.depth;
+    T max_in_row = std::numeric_limits<T>::min();
+    for (int c = 0; c < p.depth; ++c) max_in_row = std::max(max_in_row, in[c]);
+
+    int32_t sum_of_exps = 0;  // Q12.19
+    for (int c = 0; c < p.depth; ++c) {
+      const int32_t input_diff = int32_t(in[c]) - max_in_row;
+      if (input_diff >= p.diff_min) {
+        const int32_t scaled_diff = MultiplyByQuantizedMultiplierGreaterThanOne(
+            input_diff, p.input_multiplier, p.input_left_shift);
+        sum_of_exps = fixedpoint::WrapAdd(
+            sum_of_exps, fixedpoint::Rescale(ExpOnNegativeValues(scaled_diff, kScaledDiffIntegerBits),
+                                             0, kAccumulationIntegerBits));
+      }
+    }
+
+    int num_bits_over_unit = 0;
+    const int32_t shifted_scale =
+        fixedpoint::GetReciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
+
+    for (int c = 0; c < p.depth; ++c) {
+      const int32_t input_diff = int32_t(in[c]) - max_in_row;
+      if (input_diff >= p.diff_min) {
+        const int32_t scaled_diff = MultiplyByQuantizedMultiplierGreaterThanOne(
+            input_diff, p.input_multiplier, p.input_left_shift);
+        const int32_t exp_in_0 = ExpOnNegativeValues(scaled_diff, kScaledDiffIntegerBits);
+        const int32_t unsat_output = RoundingDivideByPOT(
+            fixedpoint::Mul(shifted_scale, exp_in_0), num_bits_over_unit + 31 - 8 * int(sizeof(T)));
+        const int32_t shifted_output = unsat_output + int32_t(std::numeric_limits<T>::min());
+        out[c] = T(std::max(std::min(shifted_output, int32_t(std::numeric_limits<T>::max())),
+                            int32_t(std::numeric_limits<T>::min())));
+      } else {
+        out[c] = std::numeric_limits<T>::min();
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool PrepareSoftmax(float beta, float input_scale, SoftmaxParams* params, std::string* error) {
+  // PreprocessSoftmaxScaling (double-rounding build: cap at 2^31 - 1).
+  const double max_real_multiplier = double((int64_t(1) << 31) - 1);
+  const double real_multiplier =
+      std::min(double(beta) * double(input_scale) * double(int64_t(1) << (31 - kScaledDiffIntegerBits)),
+               max_real_multiplier);
+  if (!(real_multiplier > 1.0)) {
+    *error = "softmax: beta * input scale too small (TFLite requires a multiplier above one)";
+    return false;
+  }
+  const QuantizedMultiplier q = QuantizeMultiplier(real_multiplier);
+  if (q.shift < 0 || q.shift > 31) {
+    *error = "softmax: input scale out of range";
+    return false;
+  }
+  params->input_multiplier = q.multiplier;
+  params->input_left_shift = q.shift;
+  // CalculateInputRadius(kScaledDiffIntegerBits, input_left_shift, 31).
+  const double max_input_rescaled = 1.0 * ((1 << kScaledDiffIntegerBits) - 1) *
+                                    double(int64_t(1) << (31 - kScaledDiffIntegerBits)) /
+                                    double(int64_t(1) << q.shift);
+  params->diff_min = -1 * int(std::floor(max_input_rescaled));
+  return true;
+}
+
+void SoftmaxInt8(const SoftmaxParams& params, const int8_t* input, int8_t* output) {
+  SoftmaxImpl<int8_t>(params, input, output);
+}
+void SoftmaxUInt8(const SoftmaxParams& params, const uint8_t* input, uint8_t* output) {
+  SoftmaxImpl<uint8_t>(params, input, output);
+}
+
+}  // namespace ops
+}  // namespace rt
+}  // namespace qk
