@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -90,6 +91,14 @@ void BM_Gemmlowp(benchmark::State& state, const Workload* w) {
         pipeline);
   };
   run();  // untimed warm-up (gemmlowp allocates its packing buffers on the first call)
+  // gemmlowp's pipeline is TFLite's arithmetic: it must agree with us exactly.
+  std::vector<int8_t> as_int8(output.size());
+  for (size_t i = 0; i < output.size(); ++i) as_int8[i] = int8_t(int(output[i]) - kOffset);
+  const std::string mismatch = CheckAgainstQkernels(*w, d, as_int8, /*tolerance=*/0);
+  if (!mismatch.empty()) {
+    state.SkipWithError(("gemmlowp: " + mismatch).c_str());
+    return;
+  }
   for (auto _ : state) {
     run();
     benchmark::DoNotOptimize(output.data());

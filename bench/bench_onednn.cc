@@ -111,8 +111,16 @@ void BM_OneDnn(benchmark::State& state, const Workload* w) {
     return;
   }
   dnnl::stream strm(Engine());
-  op->prim.execute(strm, op->args);  // untimed warm-up
+  op->prim.execute(strm, op->args);  // untimed warm-up, and a check that it is our problem
   strm.wait();
+  const int8_t* out = static_cast<const int8_t*>(op->dst.get_data_handle());
+  double differ = 0;
+  const std::string mismatch = CheckAgainstQkernels(
+      *w, d, std::vector<int8_t>(out, out + w->OutputElements()), /*tolerance=*/1, &differ);
+  if (!mismatch.empty()) {
+    state.SkipWithError(("oneDNN: " + mismatch).c_str());
+    return;
+  }
   for (auto _ : state) {
     op->prim.execute(strm, op->args);
     strm.wait();
@@ -120,7 +128,7 @@ void BM_OneDnn(benchmark::State& state, const Workload* w) {
     benchmark::ClobberMemory();
   }
   SetGops(state, *w);
-  state.SetLabel(op->impl);
+  state.SetLabel(op->impl + DifferLabel(differ));
 }
 
 }  // namespace

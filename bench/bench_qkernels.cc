@@ -5,6 +5,8 @@
 // (filter N x K): that is the packed-GEMM microkernel path (pointwise convolutions need no im2col).
 // A single-row GEMM (M = 1) runs as a fully connected op instead: that is the GEMV kernel, which
 // streams the weights once, the fastest path for a memory-bound matrix-vector product.
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -117,6 +119,45 @@ void BM_Pack(benchmark::State& state, const Workload* w, qk::Isa isa) {
 }
 
 }  // namespace
+
+std::vector<int8_t> QkernelsOutput(const Workload& w, const WorkloadData& d) {
+  qk::PackedOp op;
+  std::vector<int8_t> output(w.OutputElements());
+  if (!Pack(w, d, qk::Isa::kAuto, &op).ok() || op.output_elements() != output.size() ||
+      !qk::Run(op, d.input.data(), output.data()).ok()) {
+    return {};
+  }
+  return output;
+}
+
+std::string CheckAgainstQkernels(const Workload& w, const WorkloadData& d,
+                                 const std::vector<int8_t>& output, int tolerance,
+                                 double* differ) {
+  const std::vector<int8_t> ours = QkernelsOutput(w, d);
+  if (ours.size() != output.size()) return "qk-bench: cannot compute the qkernels output";
+  size_t off = 0, worst_index = 0;
+  int worst = 0;
+  for (size_t i = 0; i < ours.size(); ++i) {
+    const int diff = std::abs(int(ours[i]) - int(output[i]));
+    if (diff > 0) ++off;
+    if (diff > worst) {
+      worst = diff;
+      worst_index = i;
+    }
+  }
+  if (differ != nullptr) *differ = double(off) / double(ours.size());
+  if (worst <= tolerance) return "";
+  return "output differs from qkernels by up to " + std::to_string(worst) + " (element " +
+         std::to_string(worst_index) + ", " + std::to_string(off) + " of " +
+         std::to_string(ours.size()) + " differ): not the same problem";
+}
+
+std::string DifferLabel(double differ) {
+  if (differ <= 0) return "";
+  char text[64];
+  std::snprintf(text, sizeof(text), " (%.3g%% of outputs off by 1)", 100.0 * differ);
+  return text;
+}
 
 void RegisterQkernels(const Workload& w) {
   for (qk::Isa isa : qk::SupportedIsas()) {

@@ -56,6 +56,12 @@ void BM_Xnnpack(benchmark::State& state, const Workload* w) {
                          std::to_string(static_cast<int>(s))).c_str());
     return;
   }
+  double differ = 0;
+  const std::string mismatch = CheckAgainstQkernels(*w, d, output, /*tolerance=*/1, &differ);
+  if (!mismatch.empty()) {
+    state.SkipWithError(("XNNPACK: " + mismatch).c_str());
+    return;
+  }
   for (auto _ : state) {
     xnn_status r = xnn_run_operator(op.op, /*threadpool=*/nullptr);
     benchmark::DoNotOptimize(r);
@@ -63,7 +69,7 @@ void BM_Xnnpack(benchmark::State& state, const Workload* w) {
     benchmark::ClobberMemory();
   }
   SetGops(state, *w);
-  state.SetLabel("convolution2d_nhwc_qc8");
+  state.SetLabel("convolution2d_nhwc_qc8" + DifferLabel(differ));
 }
 
 }  // namespace

@@ -65,6 +65,17 @@ struct WorkloadData {
 };
 WorkloadData MakeData(const Workload& w);
 
+// Our output for `w` (packed for the best ISA, through the public API), to check that a peer
+// computes the same problem: CheckAgainstQkernels returns "" when every output is within
+// `tolerance` of ours (0 for an exact peer, 1 for float-requantizing ones), else a message.
+std::vector<int8_t> QkernelsOutput(const Workload& w, const WorkloadData& d);
+// `differ` (optional) receives the fraction of outputs that differ at all.
+std::string CheckAgainstQkernels(const Workload& w, const WorkloadData& d,
+                                 const std::vector<int8_t>& output, int tolerance,
+                                 double* differ = nullptr);
+// " (x% of outputs differ from TFLite by 1)" for a label, or "" when `differ` is 0.
+std::string DifferLabel(double differ);
+
 // Sets the GOPS counter (2 * MACs per second, in 1e9) and the iteration-invariant byte count.
 void SetGops(benchmark::State& state, const Workload& w);
 
