@@ -16,6 +16,13 @@ void ConvIgemmRun(const OpDesc& d, const PackedData& data, const void* input, vo
 void PointwiseGemmRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
                       void* workspace);
 
+// gemm16x8_avx2.cc: int16x8 conv2d / fully connected through the same GEMM, int64 accumulators.
+void PackGemm16x8Weights(const OpDesc& d, PackedData* data);
+void ConvIgemm16x8Run(const OpDesc& d, const PackedData& data, const void* input, void* output,
+                      void* workspace);
+void PointwiseGemm16x8Run(const OpDesc& d, const PackedData& data, const void* input,
+                          void* output, void* workspace);
+
 // fc_gemv_avx2.cc: int8/uint8 fully connected, 8 outputs x 16 inputs per step.
 void PackGemvWeights(const OpDesc& d, PackedData* data);
 size_t GemvWorkspaceBytes(const OpDesc& d);

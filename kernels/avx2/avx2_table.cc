@@ -24,7 +24,7 @@ void AppendKernels(std::vector<Kernel>* table) {
   const Isa isa = Isa::kAvx2;
   const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
   const OpKind dw = OpKind::kDepthwiseConv2D;
-  const DataType s8 = DataType::kInt8, u8 = DataType::kUInt8;
+  const DataType s8 = DataType::kInt8, u8 = DataType::kUInt8, s16 = DataType::kInt16;
   const Kernel rows[] = {
       {isa, conv, s8, "qs8_conv_1x1_6x16c2__avx2", Pointwise, PackGemmWeights, GemmWorkspaceBytes,
        PointwiseGemmRun},
@@ -34,6 +34,10 @@ void AppendKernels(std::vector<Kernel>* table) {
        PointwiseGemmRun},
       {isa, conv, u8, "qu8_conv_igemm_6x16c2__avx2", Always, PackGemmWeights, GemmWorkspaceBytes,
        ConvIgemmRun},
+      {isa, conv, s16, "qs16x8_conv_1x1_6x16c2__avx2", Pointwise, PackGemm16x8Weights,
+       GemmWorkspaceBytes, PointwiseGemm16x8Run},
+      {isa, conv, s16, "qs16x8_conv_igemm_6x16c2__avx2", Always, PackGemm16x8Weights,
+       GemmWorkspaceBytes, ConvIgemm16x8Run},
       {isa, dw, s8, "qs8_dwconv_16c2__avx2", DepthMultiplier1, PackDwWeights, DwWorkspaceBytes,
        DwRun},
       {isa, dw, u8, "qu8_dwconv_16c2__avx2", DepthMultiplier1, PackDwWeights, DwWorkspaceBytes,
@@ -44,6 +48,8 @@ void AppendKernels(std::vector<Kernel>* table) {
       {isa, fc, u8, "qu8_fc_gemm_6x16c2__avx2", FcBatched, PackGemmWeights, GemmWorkspaceBytes,
        PointwiseGemmRun},
       {isa, fc, u8, "qu8_fc_gemv_8x16__avx2", Always, PackGemvWeights, GemvWorkspaceBytes, GemvRun},
+      {isa, fc, s16, "qs16x8_fc_gemm_6x16c2__avx2", Always, PackGemm16x8Weights,
+       GemmWorkspaceBytes, PointwiseGemm16x8Run},
   };
   table->insert(table->end(), std::begin(rows), std::end(rows));
 }

@@ -11,8 +11,9 @@ namespace {
 template <typename T, template <typename> class Fill>
 void RunTyped(const internal::OpDesc& d, const internal::PackedData& data, const void* input,
               void* output, void* workspace) {
+  const Int32Tiler tiler{GetGemmShape(d).kp, GetChannelParams(d, data), Epilogue(d)};
   GemmDriver(d, data, static_cast<T*>(output), static_cast<int16_t*>(workspace),
-             Fill<T>{d, static_cast<const T*>(input)});
+             Fill<T>{d, static_cast<const T*>(input)}, tiler);
 }
 
 template <template <typename> class Fill>

@@ -73,14 +73,25 @@ QK_AVX2_INLINE void GemmTile(int kp, const int16_t* a, int lda, const int16_t* b
   }
 }
 
+// The int32 epilogue tile (int8 / uint8 outputs): Run<MR> does one MR x 16 tile.
+struct Int32Tiler {
+  int kp;
+  ChannelParams cp;
+  Epilogue e;
+  template <int MR, typename OutT>
+  QK_AVX2_INLINE void Run(const int16_t* a, int lda, const int16_t* b, size_t n0, OutT* out,
+                          size_t ldo, int n) const {
+    GemmTile<MR>(kp, a, lda, b, cp, n0, e, out, ldo, n);
+  }
+};
+
 // Runs the GEMM over all groups and row blocks. fill(g, m0, rows, dst, lda) writes the int16 A
-// rows m0..m0+rows-1 of group g (zero point subtracted, odd-K pad column zeroed) into dst.
-template <typename OutT, typename Fill>
+// rows m0..m0+rows-1 of group g (zero point subtracted, odd-K pad column zeroed) into dst;
+// tiler.Run<MR>(a, lda, b, n0, out, ldo, n) computes and stores one MR x 16 tile.
+template <typename OutT, typename Fill, typename Tiler>
 void GemmDriver(const internal::OpDesc& d, const internal::PackedData& data, OutT* output,
-                int16_t* workspace, Fill fill) {
+                int16_t* workspace, Fill fill, const Tiler& tiler) {
   const GemmShape s = GetGemmShape(d);
-  const Epilogue e(d);
-  const ChannelParams cp = GetChannelParams(d, data);
   const int16_t* packed = data.packed.as<int16_t>();
   const size_t panel_elems = size_t(s.kp) * 2 * kGemmNR;
   const size_t ldo = size_t(d.out_c);
@@ -95,16 +106,17 @@ void GemmDriver(const internal::OpDesc& d, const internal::PackedData& data, Out
         OutT* out = output + size_t(m0) * ldo + n0;
         int i = 0;
         for (; i + kGemmMR <= rows; i += kGemmMR) {
-          GemmTile<kGemmMR>(s.kp, workspace + size_t(i) * s.lda, s.lda, b, cp, n0, e,
-                            out + i * ldo, ldo, n);
+          tiler.template Run<kGemmMR>(workspace + size_t(i) * s.lda, s.lda, b, n0, out + i * ldo,
+                                      ldo, n);
         }
         const int16_t* a = workspace + size_t(i) * s.lda;
+        out += i * ldo;
         switch (rows - i) {
-          case 5: GemmTile<5>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
-          case 4: GemmTile<4>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
-          case 3: GemmTile<3>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
-          case 2: GemmTile<2>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
-          case 1: GemmTile<1>(s.kp, a, s.lda, b, cp, n0, e, out + i * ldo, ldo, n); break;
+          case 5: tiler.template Run<5>(a, s.lda, b, n0, out, ldo, n); break;
+          case 4: tiler.template Run<4>(a, s.lda, b, n0, out, ldo, n); break;
+          case 3: tiler.template Run<3>(a, s.lda, b, n0, out, ldo, n); break;
+          case 2: tiler.template Run<2>(a, s.lda, b, n0, out, ldo, n); break;
+          case 1: tiler.template Run<1>(a, s.lda, b, n0, out, ldo, n); break;
           default: break;
         }
       }

@@ -5,5 +5,6 @@ set(QK_AVX2_SOURCES
   dwconv_avx2.cc
   fc_gemv_avx2.cc
   gemm_avx2.cc
+  gemm16x8_avx2.cc
   requantize_avx2.cc
 )
