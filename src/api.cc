@@ -80,6 +80,9 @@ bool Verbose() {
 
 Status ResolveIsa(Isa requested, Isa* resolved) {
   if (requested == Isa::kAuto) {
+    // An unusable QK_ISA is reported at every call that relies on it, not silently replaced.
+    Status env = DefaultIsaStatus();
+    if (!env.ok()) return env;
     *resolved = DefaultIsa();
     return Status::Ok();
   }

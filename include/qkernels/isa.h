@@ -35,8 +35,9 @@ std::vector<Isa> SupportedIsas();
 Isa BestIsa();
 
 // The ISA used for Isa::kAuto: the API override if set, else the environment variable
-// QK_ISA=<name> if set, else BestIsa(). An unusable QK_ISA value makes DefaultIsa() fall back to
-// BestIsa() and is reported by DefaultIsaStatus().
+// QK_ISA=<name> if set, else BestIsa(). An unusable QK_ISA value (unknown name, or an ISA this
+// CPU lacks) makes DefaultIsa() return BestIsa(), DefaultIsaStatus() return the error, and every
+// Pack* call with Isa::kAuto fail with that error (never a silent substitute, never SIGILL).
 Isa DefaultIsa();
 Status DefaultIsaStatus();
 // Sets the ISA used for Isa::kAuto (kAuto clears the override). Fails with kIsaUnavailable when
