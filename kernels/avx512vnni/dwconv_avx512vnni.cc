@@ -6,8 +6,6 @@
 // the second term folded into the bias; outside taps read x = zp and so add exactly zero.
 #include "kernels/avx512vnni/dwconv_avx512vnni.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cstdint>
 

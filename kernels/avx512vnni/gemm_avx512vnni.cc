@@ -11,8 +11,6 @@
 // mod 2^32 like the reference's accumulator (vpdpbusd, unlike vpdpbusds, does not saturate).
 #include "kernels/avx512vnni/gemm_avx512vnni.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -77,8 +75,10 @@ struct TileArgs {
 template <int MR, int NV, bool kRowTerm>
 void Tile(const TileArgs& t) {
   __m512i acc[MR][NV];
+#pragma GCC unroll 16
   for (int v = 0; v < NV; ++v) {
     const __m512i bias = _mm512_loadu_si512(t.bias + 16 * v);
+#pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) acc[r][v] = bias;
   }
   const uint8_t* a = t.a;
@@ -86,12 +86,23 @@ void Tile(const TileArgs& t) {
   const int64_t as = t.a_stride;
   for (int k = 0; k < t.kp; k += 4) {
     __m512i bv[NV];
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
     b += 4 * kNR;
+#pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       const __m512i av = _mm512_set1_epi32(LoadU32(a + r * as + k));
+#pragma GCC unroll 16
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
     }
+  }
+  // The epilogue reads the accumulators back from memory: keeping them out of the K loop's
+  // address-taken state lets GCC hold all of them in registers there.
+  alignas(64) int32_t done[MR][NV][16];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; ++v) _mm512_store_si512(done[r][v], acc[r][v]);
   }
   for (int r = 0; r < MR; ++r) {
     const __m512i term = kRowTerm ? _mm512_set1_epi32(t.row_term[r]) : _mm512_setzero_si512();
@@ -99,7 +110,7 @@ void Tile(const TileArgs& t) {
     for (int v = 0; v < NV; ++v) {
       const int left = t.n_valid - 16 * v;
       const __mmask16 mask = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
-      const __m512i x = kRowTerm ? _mm512_add_epi32(acc[r][v], term) : acc[r][v];
+      const __m512i x = _mm512_add_epi32(_mm512_load_si512(done[r][v]), term);
       Store16Bytes(c + 16 * v, Requantize16(x, t.rq[v]), mask);
     }
   }
