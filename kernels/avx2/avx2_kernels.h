@@ -29,7 +29,7 @@ size_t GemvWorkspaceBytes(const OpDesc& d);
 void GemvRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
              void* workspace);
 
-// dwconv_avx2.cc: int8/uint8 depthwise conv2d with depth multiplier 1, 16 channels x 2 taps.
+// dwconv_avx2.cc: int8/uint8/int16x8 depthwise conv2d, 16 channels x 2 taps per step.
 void PackDwWeights(const OpDesc& d, PackedData* data);
 size_t DwWorkspaceBytes(const OpDesc& d);
 void DwRun(const OpDesc& d, const PackedData& data, const void* input, void* output,

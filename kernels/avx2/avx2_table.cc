@@ -15,7 +15,6 @@ using internal::OpKind;
 bool Always(const OpDesc&) { return true; }
 bool Pointwise(const OpDesc& d) { return d.IsPointwise(); }
 // From a few rows on, the GEMM's register tile reuses each weight 6 times; below, the GEMV wins.
-bool DepthMultiplier1(const OpDesc& d) { return d.depth_multiplier == 1; }
 bool FcBatched(const OpDesc& d) { return d.batch >= 4; }
 
 }  // namespace
@@ -38,10 +37,9 @@ void AppendKernels(std::vector<Kernel>* table) {
        GemmWorkspaceBytes, PointwiseGemm16x8Run},
       {isa, conv, s16, "qs16x8_conv_igemm_6x16c2__avx2", Always, PackGemm16x8Weights,
        GemmWorkspaceBytes, ConvIgemm16x8Run},
-      {isa, dw, s8, "qs8_dwconv_16c2__avx2", DepthMultiplier1, PackDwWeights, DwWorkspaceBytes,
-       DwRun},
-      {isa, dw, u8, "qu8_dwconv_16c2__avx2", DepthMultiplier1, PackDwWeights, DwWorkspaceBytes,
-       DwRun},
+      {isa, dw, s8, "qs8_dwconv_16c2__avx2", Always, PackDwWeights, DwWorkspaceBytes, DwRun},
+      {isa, dw, u8, "qu8_dwconv_16c2__avx2", Always, PackDwWeights, DwWorkspaceBytes, DwRun},
+      {isa, dw, s16, "qs16x8_dwconv_16c2__avx2", Always, PackDwWeights, DwWorkspaceBytes, DwRun},
       {isa, fc, s8, "qs8_fc_gemm_6x16c2__avx2", FcBatched, PackGemmWeights, GemmWorkspaceBytes,
        PointwiseGemmRun},
       {isa, fc, s8, "qs8_fc_gemv_8x16__avx2", Always, PackGemvWeights, GemvWorkspaceBytes, GemvRun},

@@ -1,19 +1,21 @@
-// AVX2 depthwise conv2d (int8 and uint8, depth multiplier 1): 16 channels per vector block, the
-// taps taken two at a time. The two taps' activations (zero point subtracted, int16) are
-// interleaved per channel and vpmaddwd against the interleaved weight pair gives
-// x0*w0 + x1*w1 per int32 lane: exact (each factor <= 255 in magnitude), and vpaddd wraps like
-// the reference. A tap outside the image reads a row filled with input_zp, i.e. it contributes
-// (zp - zp) * w = 0: exactly the reference's skipped tap.
+// AVX2 depthwise conv2d (int8, uint8 and int16x8): 16 channels per vector block, the taps taken
+// two at a time. The two taps' activations (int16, input zero point subtracted) are interleaved
+// per channel and vpmaddwd against the interleaved weight pair gives x0*w0 + x1*w1 per int32
+// lane: exact (|x - zp|, |w - wzp| <= 255; int16x8: <= 2^23 per pair), and vpaddd wraps like the
+// reference. A tap outside the image reads a row filled with input_zp, i.e. it contributes
+// (zp - zp) * w = 0: exactly the reference's skipped tap. With a depth multiplier M > 1 the input
+// is first expanded to C*M channels (channel c repeated M times) in the workspace.
 #include <algorithm>
 
 #include "kernels/avx2/avx2_kernels.h"
-#include "kernels/avx2/requantize_avx2.h"
+#include "kernels/avx2/requantize64_avx2.h"
 
 namespace qk {
 namespace avx2 {
 namespace {
 
 constexpr int kBlock = 16;
+constexpr int kChunkPairs = 128;  // int16x8: 128 tap pairs * 2^23 < 2^31, exact in int32
 
 struct DwShape {
   int taps, tap_pairs, blocks;
@@ -26,35 +28,92 @@ DwShape GetDwShape(const OpDesc& d) {
   return s;
 }
 
-// Workspace: a zero-point row of blocks*16 elements, then one pointer per tap (+1 for odd taps).
-size_t ZpRowBytes(const OpDesc& d, size_t elem) {
-  return (size_t(GetDwShape(d).blocks) * kBlock * elem + 63) / 64 * 64;
+size_t Align64(size_t n) { return (n + 63) / 64 * 64; }
+size_t ElemSize(const OpDesc& d) { return d.type == DataType::kInt16 ? 2 : 1; }
+
+// Workspace: the zero-point row (blocks*16 elements), one pointer per tap (+1 for an odd tap),
+// then the expanded input when depth_multiplier > 1.
+size_t ZpRowBytes(const OpDesc& d) { return Align64(size_t(GetDwShape(d).blocks) * kBlock * 8); }
+size_t TapBytes(const OpDesc& d) { return Align64((size_t(GetDwShape(d).taps) + 1) * 8); }
+
+// 16 activations of channel block c0 (n valid) as int16, zero point subtracted.
+template <typename T>
+QK_AVX2_INLINE __m256i Widen16(const T* p, __m256i zp) {
+  if (sizeof(T) == 2) return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m256i w = std::is_signed<T>::value ? _mm256_cvtepi8_epi16(v) : _mm256_cvtepu8_epi16(v);
+  return _mm256_sub_epi16(w, zp);
 }
 
 template <typename T>
-QK_AVX2_INLINE __m256i Load16(const T* p, int n) {
-  __m128i v;
-  if (n == kBlock) {
-    v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  } else {  // channel tail: never read past the caller's buffer
-    alignas(16) T tmp[kBlock] = {};
-    std::memcpy(tmp, p, size_t(n));
-    v = _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
+QK_AVX2_INLINE __m256i Load16(const T* p, int n, __m256i zp) {
+  if (n == kBlock) return Widen16(p, zp);
+  alignas(32) T tmp[kBlock] = {};  // channel tail: never read past the caller's buffer
+  std::memcpy(tmp, p, size_t(n) * sizeof(T));
+  return Widen16(tmp, zp);
+}
+
+// Accumulates tap pairs [p0, p1) of one block; returns channels 0..7 and 8..15 as int32.
+template <typename T>
+QK_AVX2_INLINE void AccumulatePairs(const T* const* tap, int c0, int n, const int16_t* w, int p0,
+                                    int p1, __m256i zp, __m256i* c0_7, __m256i* c8_15) {
+  __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+  w += size_t(p0) * 2 * kBlock;
+  for (int p = p0; p < p1; ++p, w += 2 * kBlock) {
+    const __m256i x0 = Load16(tap[2 * p] + c0, n, zp);
+    const __m256i x1 = Load16(tap[2 * p + 1] + c0, n, zp);
+    // Per 128-bit lane: lo = channels {0-3 | 8-11}, hi = {4-7 | 12-15}, as packed.
+    const __m256i lo = _mm256_unpacklo_epi16(x0, x1), hi = _mm256_unpackhi_epi16(x0, x1);
+    acc0 = _mm256_add_epi32(
+        acc0, _mm256_madd_epi16(lo, _mm256_load_si256(reinterpret_cast<const __m256i*>(w))));
+    acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(
+                                      hi, _mm256_load_si256(
+                                              reinterpret_cast<const __m256i*>(w + kBlock))));
   }
-  return std::is_signed<T>::value ? _mm256_cvtepi8_epi16(v) : _mm256_cvtepu8_epi16(v);
+  *c0_7 = _mm256_permute2x128_si256(acc0, acc1, 0x20);
+  *c8_15 = _mm256_permute2x128_si256(acc0, acc1, 0x31);
 }
 
+// One block of 16 output channels at channel c0 (n valid).
 template <typename T>
-void Depthwise(const OpDesc& d, const PackedData& data, const T* input, T* output, void* ws) {
+QK_AVX2_INLINE void Block(const OpDesc&, const DwShape& s, const T* const* tap, int c0, int n,
+                          const int16_t* w, __m256i zp, const ChannelParams& cp,
+                          const Epilogue& e, T* out) {
+  __m256i a, b;
+  AccumulatePairs(tap, c0, n, w, 0, s.tap_pairs, zp, &a, &b);
+  Store16(out + c0, Requantize8(a, cp, c0, e), Requantize8(b, cp, c0 + 8, e), n);
+}
+
+QK_AVX2_INLINE void Block(const OpDesc& d, const DwShape& s, const int16_t* const* tap, int c0,
+                          int n, const int16_t* w, __m256i zp, const Params64& p,
+                          const Epilogue&, int16_t* out) {
+  __m256i acc[4];
+  for (int j = 0; j < 4; ++j) acc[j] = Load64(p.bias + c0 + 4 * j);
+  for (int p0 = 0; p0 < s.tap_pairs; p0 += kChunkPairs) {
+    __m256i a, b;
+    AccumulatePairs(tap, c0, n, w, p0, std::min(s.tap_pairs, p0 + kChunkPairs), zp, &a, &b);
+    const __m256i v[4] = {_mm256_cvtepi32_epi64(_mm256_castsi256_si128(a)),
+                          _mm256_cvtepi32_epi64(_mm256_extracti128_si256(a, 1)),
+                          _mm256_cvtepi32_epi64(_mm256_castsi256_si128(b)),
+                          _mm256_cvtepi32_epi64(_mm256_extracti128_si256(b, 1))};
+    for (int j = 0; j < 4; ++j) acc[j] = _mm256_add_epi64(acc[j], v[j]);
+  }
+  const __m256i lo = _mm256_set1_epi32(d.act_min), hi = _mm256_set1_epi32(d.act_max);
+  Store16(out + c0, Requantize64x8(acc[0], acc[1], p, c0, lo, hi),
+          Requantize64x8(acc[2], acc[3], p, c0 + 8, lo, hi), n);
+}
+
+// `d` has depth multiplier 1 here (in_c == out_c); Params is ChannelParams or Params64.
+template <typename T, typename Params>
+void Depthwise(const OpDesc& d, const int16_t* packed, const Params& params, const T* input,
+               T* output, char* ws) {
   const DwShape s = GetDwShape(d);
-  T* zp_row = static_cast<T*>(ws);
-  const T** tap = reinterpret_cast<const T**>(static_cast<char*>(ws) + ZpRowBytes(d, sizeof(T)));
+  T* zp_row = reinterpret_cast<T*>(ws);
+  const T** tap = reinterpret_cast<const T**>(ws + ZpRowBytes(d));
   std::fill(zp_row, zp_row + size_t(s.blocks) * kBlock, static_cast<T>(d.input_zp));
   tap[s.taps] = zp_row;  // the odd tap's partner: zero weights and (zp - zp) = 0
-  const ChannelParams cp = GetChannelParams(d, data);
   const Epilogue e(d);
   const __m256i zp = _mm256_set1_epi16(static_cast<int16_t>(d.input_zp));
-  const int16_t* packed = data.packed.as<int16_t>();
   const int C = d.in_c;
   for (int b = 0; b < d.batch; ++b) {
     for (int oy = 0; oy < d.out_h; ++oy) {
@@ -70,26 +129,34 @@ void Depthwise(const OpDesc& d, const PackedData& data, const T* input, T* outpu
         T* out = output + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * C;
         for (int blk = 0; blk < s.blocks; ++blk) {
           const int c0 = blk * kBlock;
-          const int n = std::min(kBlock, C - c0);
-          const int16_t* w = packed + size_t(blk) * s.tap_pairs * 2 * kBlock;
-          __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-          for (int p = 0; p < s.tap_pairs; ++p, w += 2 * kBlock) {
-            const __m256i x0 = _mm256_sub_epi16(Load16(tap[2 * p] + c0, n), zp);
-            const __m256i x1 = _mm256_sub_epi16(Load16(tap[2 * p + 1] + c0, n), zp);
-            // Per 128-bit lane: lo = channels {0-3 | 8-11}, hi = {4-7 | 12-15}, as packed.
-            const __m256i lo = _mm256_unpacklo_epi16(x0, x1), hi = _mm256_unpackhi_epi16(x0, x1);
-            acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(
-                lo, _mm256_load_si256(reinterpret_cast<const __m256i*>(w))));
-            acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(
-                hi, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + kBlock))));
-          }
-          const __m256i c0_7 = _mm256_permute2x128_si256(acc0, acc1, 0x20);
-          const __m256i c8_15 = _mm256_permute2x128_si256(acc0, acc1, 0x31);
-          Store16(out + c0, Requantize8(c0_7, cp, c0, e), Requantize8(c8_15, cp, c0 + 8, e), n);
+          Block(d, s, tap, c0, std::min(kBlock, C - c0),
+                packed + size_t(blk) * s.tap_pairs * 2 * kBlock, zp, params, e, out);
         }
       }
     }
   }
+}
+
+template <typename T, typename Params>
+void Run(const OpDesc& d, const int16_t* packed, const Params& params, const void* input,
+         void* output, void* workspace) {
+  char* ws = static_cast<char*>(workspace);
+  const T* in = static_cast<const T*>(input);
+  OpDesc flat = d;
+  if (d.depth_multiplier > 1) {  // expand: channel c * M + m of the copy is input channel c
+    T* expanded = reinterpret_cast<T*>(ws + ZpRowBytes(d) + TapBytes(d));
+    const size_t pixels = size_t(d.batch) * d.in_h * d.in_w;
+    const int M = d.depth_multiplier;
+    for (size_t px = 0; px < pixels; ++px) {
+      for (int c = 0; c < d.in_c; ++c) {
+        std::fill_n(expanded + (px * d.in_c + c) * M, M, in[px * d.in_c + c]);
+      }
+    }
+    in = expanded;
+    flat.in_c = d.out_c;
+    flat.depth_multiplier = 1;
+  }
+  Depthwise(flat, packed, params, in, static_cast<T*>(output), ws);
 }
 
 template <typename FilterT>
@@ -120,20 +187,32 @@ void PackDwWeights(const OpDesc& d, PackedData* data) {
   } else {
     PackTaps(d, s, data->filter.data(), packed);
   }
-  PackChannelParams(d, data);
+  if (d.type == DataType::kInt16) {
+    AppendParams64(d, data);
+  } else {
+    PackChannelParams(d, data);
+  }
 }
 
 size_t DwWorkspaceBytes(const OpDesc& d) {
-  return ZpRowBytes(d, 1) + (size_t(GetDwShape(d).taps) + 1) * sizeof(void*);
+  size_t bytes = ZpRowBytes(d) + TapBytes(d);
+  if (d.depth_multiplier > 1) bytes += size_t(d.batch) * d.in_h * d.in_w * d.out_c * ElemSize(d);
+  return bytes;
 }
 
 void DwRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
            void* workspace) {
-  if (d.type == DataType::kUInt8) {
-    Depthwise(d, data, static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output),
-              workspace);
-  } else {
-    Depthwise(d, data, static_cast<const int8_t*>(input), static_cast<int8_t*>(output), workspace);
+  const int16_t* packed = data.packed.as<int16_t>();
+  switch (d.type) {
+    case DataType::kUInt8:
+      Run<uint8_t>(d, packed, GetChannelParams(d, data), input, output, workspace);
+      break;
+    case DataType::kInt8:
+      Run<int8_t>(d, packed, GetChannelParams(d, data), input, output, workspace);
+      break;
+    case DataType::kInt16:
+      Run<int16_t>(d, packed, GetParams64(d, data), input, output, workspace);
+      break;
   }
 }
 
