@@ -76,8 +76,9 @@ void BM_Run(benchmark::State& state, const Workload* w, qk::Isa isa) {
     state.SkipWithError(packed.message().c_str());
     return;
   }
-  if (op.output_height() != w->out_h || op.output_width() != w->out_w ||
-      op.output_elements() != w->OutputElements()) {
+  if (op.output_elements() != w->OutputElements() ||
+      (!UsesFullyConnected(*w) && (op.output_height() != w->out_h ||
+                                   op.output_width() != w->out_w))) {
     state.SkipWithError("qk-bench: the packed op's output shape differs from the workload's");
     return;
   }
