@@ -1,0 +1,383 @@
+// The .tflite reader and the runtime's refusal of what it cannot run: the shared models read back
+// exactly as their manifests describe them; truncated, corrupted and inconsistent files (built
+// here with the generated schema-subset builder) give clear errors, never a crash.
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "runtime/interpreter.h"
+#include "runtime/tflite_reader.h"
+#include "tests/model_manifest.h"
+#include "tests/shared_data.h"
+#include "tflite_subset_generated.h"
+
+namespace qk {
+namespace {
+
+namespace fb = ::qk::tflite_fb;
+using rt::Model;
+using test::Manifest;
+using test::ManifestLine;
+
+std::string ScaleString(float s) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.9g", double(s));
+  return buf;
+}
+
+const char* PaddingName(rt::Padding p) { return p == rt::Padding::kSame ? "SAME" : "VALID"; }
+
+// Every key=value of an "op" manifest line against the reader's Operator.
+void CheckOp(const ManifestLine& l, const rt::Operator& op) {
+  EXPECT_EQ(l.words.at(1), op.name);
+  EXPECT_EQ(test::ParseInts(l.keys.at("inputs")), op.inputs);
+  EXPECT_EQ(test::ParseInts(l.keys.at("outputs")), op.outputs);
+  const rt::OpOptions& o = op.options;
+  for (const auto& kv : l.keys) {
+    const std::string& k = kv.first;
+    const std::string& v = kv.second;
+    SCOPED_TRACE(k);
+    if (k == "inputs" || k == "outputs") continue;
+    if (op.name == "SVDF") continue;  // SVDF (unsupported) options are not read
+    if (k == "padding") EXPECT_EQ(v, PaddingName(o.padding));
+    else if (k == "stride_h") EXPECT_EQ(std::stoi(v), o.stride_h);
+    else if (k == "stride_w") EXPECT_EQ(std::stoi(v), o.stride_w);
+    else if (k == "dilation_h") EXPECT_EQ(std::stoi(v), o.dilation_h);
+    else if (k == "dilation_w") EXPECT_EQ(std::stoi(v), o.dilation_w);
+    else if (k == "filter_h") EXPECT_EQ(std::stoi(v), o.filter_h);
+    else if (k == "filter_w") EXPECT_EQ(std::stoi(v), o.filter_w);
+    else if (k == "depth_multiplier") EXPECT_EQ(std::stoi(v), o.depth_multiplier);
+    else if (k == "fused_activation") EXPECT_EQ(v, rt::ActivationName(o.activation));
+    else if (k == "beta") EXPECT_EQ(std::stof(v), o.beta);
+    else if (k == "new_shape") EXPECT_EQ(test::ParseInts(v), o.new_shape);
+    else if (k == "weights_format") EXPECT_EQ(v, o.weights_format == 0 ? "DEFAULT" : "other");
+    else if (k == "keep_num_dims") EXPECT_EQ(std::stoi(v), int(o.keep_num_dims));
+    else if (k == "asymmetric_quantize_inputs") EXPECT_EQ(std::stoi(v), int(o.asymmetric_quantize_inputs));
+    else ADD_FAILURE() << "manifest key the test does not check: " << k;
+  }
+}
+
+void CheckTensor(const ManifestLine& l, const rt::Tensor& t) {
+  const std::string kind = l.words.at(1);
+  EXPECT_EQ(kind, t.is_constant() ? "const" : t.is_variable ? "variable" : "activation");
+  EXPECT_EQ(l.keys.at("dtype"), rt::TensorTypeName(t.type));
+  EXPECT_EQ(test::ParseInts(l.keys.at("shape")), t.shape);
+  EXPECT_EQ(l.keys.at("name"), t.name);
+  if (l.keys.count("per_channel")) {
+    EXPECT_EQ(size_t(std::stoi(l.keys.at("per_channel"))), t.scales.size());
+    EXPECT_EQ(std::stoi(l.keys.at("quantized_dimension")), t.quantized_dimension);
+  } else if (l.keys.at("scale") == "none") {
+    EXPECT_TRUE(t.scales.empty());
+    EXPECT_EQ(l.keys.at("zero_point"), "none");
+  } else {
+    ASSERT_EQ(t.scales.size(), 1u);
+    EXPECT_EQ(l.keys.at("scale"), ScaleString(t.scales[0]));
+    EXPECT_EQ(std::stoi(l.keys.at("zero_point")), t.zero_point());
+  }
+}
+
+class ManifestTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ManifestTest, ReaderMatchesManifest) {
+  QK_REQUIRE_SHARED_DIR(shared);
+  const std::string dir = shared + "/models/" + GetParam();
+  Manifest m;
+  ASSERT_TRUE(test::LoadManifest(dir, &m));
+  Model model;
+  std::string error;
+  ASSERT_TRUE(rt::ReadModelFile(dir + "/" + m.Value("model"), &model, &error)) << error;
+  EXPECT_EQ(test::ParseInts(m.Value("model_inputs")), model.inputs);
+  EXPECT_EQ(test::ParseInts(m.Value("model_outputs")), model.outputs);
+  const auto ops = m.Of("op");
+  ASSERT_EQ(std::to_string(ops.size()), m.Value("operators"));
+  ASSERT_EQ(ops.size(), model.operators.size());
+  for (const ManifestLine* l : ops) {
+    const int i = std::stoi(l->words.at(0));
+    SCOPED_TRACE("op " + std::to_string(i));
+    ASSERT_LT(size_t(i), model.operators.size());
+    CheckOp(*l, model.operators[i]);
+  }
+  const auto tensors = m.Of("tensor_info");
+  ASSERT_EQ(tensors.size(), model.tensors.size());
+  for (const ManifestLine* l : tensors) {
+    const int i = std::stoi(l->words.at(0));
+    SCOPED_TRACE("tensor " + std::to_string(i));
+    ASSERT_LT(size_t(i), model.tensors.size());
+    CheckTensor(*l, model.tensors[i]);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shared, ManifestTest,
+                         ::testing::Values("person_detect", "mnist", "mnist_int8io",
+                                           "micro_speech", "keyword_scrambled"));
+
+TEST(UnsupportedModel, KeywordScrambledSvdfIsRefusedClearly) {
+  QK_REQUIRE_SHARED_DIR(shared);
+  Model model;
+  std::string error;
+  ASSERT_TRUE(rt::ReadModelFile(shared + "/models/keyword_scrambled/keyword_scrambled.tflite",
+                                &model, &error))
+      << error;
+  std::unique_ptr<rt::Interpreter> interp;
+  EXPECT_FALSE(rt::Interpreter::Create(std::move(model), {}, &interp, &error));
+  EXPECT_NE(error.find("operator 1 (SVDF): unsupported operator"), std::string::npos) << error;
+}
+
+// Reads (and, when accepted, builds and runs) a damaged model: must never crash; returns whether
+// the reader accepted it.
+bool ReadBuildRun(const std::vector<uint8_t>& bytes, std::string* error) {
+  Model model;
+  if (!rt::ReadModel(bytes.data(), bytes.size(), &model, error)) {
+    EXPECT_FALSE(error->empty());
+    return false;
+  }
+  std::unique_ptr<rt::Interpreter> interp;
+  if (rt::Interpreter::Create(std::move(model), {}, &interp, error)) {
+    std::string run_error;
+    interp->Invoke(&run_error);
+  } else {
+    EXPECT_FALSE(error->empty());
+  }
+  return true;
+}
+
+TEST(DamagedModel, EveryTruncationIsRefused) {
+  QK_REQUIRE_SHARED_DIR(shared);
+  const std::vector<uint8_t> bytes =
+      test::ReadBytes(shared + "/models/mnist/mnist_cnn_int8.tflite");
+  ASSERT_EQ(bytes.size(), 9968u);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    const std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + n);
+    std::string error;
+    EXPECT_FALSE(ReadBuildRun(cut, &error)) << "accepted a file truncated to " << n << " bytes";
+  }
+  std::string error;
+  EXPECT_TRUE(ReadBuildRun(bytes, &error)) << error;
+}
+
+TEST(DamagedModel, CorruptedBytesNeverCrash) {
+  QK_REQUIRE_SHARED_DIR(shared);
+  const std::vector<uint8_t> bytes =
+      test::ReadBytes(shared + "/models/mnist_int8io/mnist_model_quantized.tflite");
+  ASSERT_FALSE(bytes.empty());
+  uint32_t x = 1;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+  };
+  size_t refused = 0, tried = 0;
+  // Every byte of the flatbuffer's structure (the first 2 KB and the last 2 KB hold the tables),
+  // and random positions in between, each set to a few values.
+  std::vector<size_t> positions;
+  for (size_t i = 0; i < std::min<size_t>(2048, bytes.size()); ++i) positions.push_back(i);
+  for (size_t i = bytes.size() > 2048 ? bytes.size() - 2048 : 0; i < bytes.size(); ++i) {
+    positions.push_back(i);
+  }
+  for (int i = 0; i < 2000; ++i) positions.push_back(next() % bytes.size());
+  for (size_t pos : positions) {
+    for (uint8_t value : {uint8_t(bytes[pos] ^ 0xFF), uint8_t(0x7F), uint8_t(next())}) {
+      std::vector<uint8_t> bad = bytes;
+      bad[pos] = value;
+      std::string error;
+      if (!ReadBuildRun(bad, &error)) ++refused;
+      ++tried;
+    }
+  }
+  EXPECT_GT(refused, 0u);
+  std::printf("corrupted models: %zu tried, %zu refused by the reader\n", tried, refused);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small models built with the generated schema-subset builder.
+
+struct TensorSpec {
+  std::vector<int32_t> shape;
+  int8_t type = 9;  // int8
+  uint32_t buffer = 0;
+  std::vector<float> scales = {0.5f};
+  std::vector<int64_t> zero_points = {0};
+  int quantized_dimension = 0;
+};
+
+struct OpSpec {
+  int builtin = 22;  // RESHAPE
+  uint32_t opcode_index = 0;
+  std::vector<int32_t> inputs, outputs;
+  std::function<std::pair<fb::BuiltinOptions, flatbuffers::Offset<void>>(
+      flatbuffers::FlatBufferBuilder&)>
+      options;
+};
+
+struct ModelSpec {
+  std::vector<TensorSpec> tensors;
+  std::vector<std::vector<uint8_t>> buffers = {{}};  // buffer 0: the empty sentinel
+  std::vector<OpSpec> ops;
+  std::vector<int32_t> inputs, outputs;
+  const char* identifier = "TFL3";
+};
+
+std::vector<uint8_t> BuildModel(const ModelSpec& spec) {
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
+  for (const auto& b : spec.buffers) buffers.push_back(fb::CreateBufferDirect(fbb, &b));
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
+  for (const TensorSpec& t : spec.tensors) {
+    auto q = fb::CreateQuantizationParametersDirect(fbb, nullptr, nullptr, &t.scales,
+                                                    &t.zero_points, t.quantized_dimension);
+    tensors.push_back(fb::CreateTensorDirect(fbb, &t.shape, t.type, t.buffer, "t", q));
+  }
+  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes;
+  std::vector<flatbuffers::Offset<fb::Operator>> ops;
+  for (const OpSpec& o : spec.ops) {
+    codes.push_back(fb::CreateOperatorCode(fbb, int8_t(std::min(o.builtin, 127)), 0, 1, o.builtin));
+    std::pair<fb::BuiltinOptions, flatbuffers::Offset<void>> opt{fb::BuiltinOptions_NONE, 0};
+    if (o.options) opt = o.options(fbb);
+    ops.push_back(fb::CreateOperatorDirect(fbb, o.opcode_index, &o.inputs, &o.outputs, opt.first,
+                                           opt.second));
+  }
+  std::vector<flatbuffers::Offset<fb::SubGraph>> graphs = {
+      fb::CreateSubGraphDirect(fbb, &tensors, &spec.inputs, &spec.outputs, &ops)};
+  auto model = fb::CreateModelDirect(fbb, 3, &codes, &graphs, "test", &buffers);
+  fbb.Finish(model, spec.identifier);
+  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+// int8 [1,4] -> RESHAPE -> int8 [4]: valid.
+ModelSpec ReshapeModel() {
+  ModelSpec s;
+  s.tensors = {TensorSpec{{1, 4}}, TensorSpec{{4}}};
+  s.ops = {OpSpec{22, 0, {0}, {1}, nullptr}};
+  s.inputs = {0};
+  s.outputs = {1};
+  return s;
+}
+
+// Expects ReadModel (reader == true) or Interpreter::Create to fail with `message` in the error.
+void ExpectRefused(const ModelSpec& spec, bool reader, const std::string& message) {
+  const std::vector<uint8_t> bytes = BuildModel(spec);
+  Model model;
+  std::string error;
+  const bool read = rt::ReadModel(bytes.data(), bytes.size(), &model, &error);
+  if (reader) {
+    EXPECT_FALSE(read);
+    EXPECT_NE(error.find(message), std::string::npos) << "error was: " << error;
+    return;
+  }
+  ASSERT_TRUE(read) << error;
+  std::unique_ptr<rt::Interpreter> interp;
+  EXPECT_FALSE(rt::Interpreter::Create(std::move(model), {}, &interp, &error));
+  EXPECT_NE(error.find(message), std::string::npos) << "error was: " << error;
+}
+
+TEST(BuiltModel, ValidReshapeRuns) {
+  const std::vector<uint8_t> bytes = BuildModel(ReshapeModel());
+  Model model;
+  std::string error;
+  ASSERT_TRUE(rt::ReadModel(bytes.data(), bytes.size(), &model, &error)) << error;
+  std::unique_ptr<rt::Interpreter> interp;
+  ASSERT_TRUE(rt::Interpreter::Create(std::move(model), {}, &interp, &error)) << error;
+  const int8_t in[4] = {1, -2, 3, -4};
+  std::memcpy(interp->input_data(0), in, 4);
+  ASSERT_TRUE(interp->Invoke(&error)) << error;
+  EXPECT_EQ(0, std::memcmp(interp->output_data(0), in, 4));
+}
+
+TEST(BuiltModel, WrongIdentifier) {
+  ModelSpec s = ReshapeModel();
+  s.identifier = "XYZ3";
+  ExpectRefused(s, true, "TFL3");
+}
+
+TEST(BuiltModel, BufferIndexOutOfRange) {
+  ModelSpec s = ReshapeModel();
+  s.tensors[0].buffer = 7;
+  ExpectRefused(s, true, "tensor 0: buffer index 7 out of range (1 buffers)");
+}
+
+TEST(BuiltModel, OperatorTensorIndexOutOfRange) {
+  ModelSpec s = ReshapeModel();
+  s.ops[0].inputs = {5};
+  ExpectRefused(s, true, "operator 0 (RESHAPE) input: tensor index 5 out of range (2 tensors)");
+  s = ReshapeModel();
+  s.ops[0].outputs = {-1};
+  ExpectRefused(s, true, "operator 0 (RESHAPE) output: tensor index -1 out of range");
+}
+
+TEST(BuiltModel, ModelInputOutputIndexOutOfRange) {
+  ModelSpec s = ReshapeModel();
+  s.inputs = {2};
+  ExpectRefused(s, true, "model input: tensor index 2 out of range");
+  s = ReshapeModel();
+  s.outputs = {-3};
+  ExpectRefused(s, true, "model output: tensor index -3 out of range");
+}
+
+TEST(BuiltModel, OpcodeIndexOutOfRange) {
+  ModelSpec s = ReshapeModel();
+  s.ops[0].opcode_index = 4;
+  ExpectRefused(s, true, "operator 0: opcode index 4 out of range (1 operator codes)");
+}
+
+TEST(BuiltModel, BufferSizeDoesNotMatchShape) {
+  ModelSpec s = ReshapeModel();
+  s.buffers.push_back({1, 2, 3});  // 3 bytes for a [1,4] int8 tensor
+  s.tensors[0].buffer = 1;
+  ExpectRefused(s, true, "buffer 1 holds 3 bytes, shape and type need 4");
+}
+
+TEST(BuiltModel, NegativeDimensionAndScaleCounts) {
+  ModelSpec s = ReshapeModel();
+  s.tensors[0].shape = {1, -4};
+  ExpectRefused(s, true, "tensor 0: negative dimension -4");
+  s = ReshapeModel();
+  s.tensors[0].scales = {0.5f, 0.25f, 1.f};
+  s.tensors[0].zero_points = {0, 0, 0};
+  s.tensors[0].quantized_dimension = 1;
+  ExpectRefused(s, true, "tensor 0: 3 scales but dimension 1 has size 4");
+}
+
+TEST(BuiltModel, OptionsOfTheWrongType) {
+  ModelSpec s = ReshapeModel();
+  s.ops[0].options = [](flatbuffers::FlatBufferBuilder& fbb) {
+    return std::make_pair(fb::BuiltinOptions_SoftmaxOptions,
+                          fb::CreateSoftmaxOptions(fbb, 1.f).Union());
+  };
+  ExpectRefused(s, true, "operator 0 (RESHAPE): builtin options of type 9, expected 17");
+}
+
+TEST(BuiltModel, UnsupportedOperator) {
+  ModelSpec s = ReshapeModel();
+  s.ops[0].builtin = 18;  // MUL
+  ExpectRefused(s, false, "operator 0 (MUL): unsupported operator");
+  s.ops[0].builtin = 200;
+  ExpectRefused(s, false, "operator 0 (BUILTIN_200): unsupported operator");
+}
+
+TEST(BuiltModel, UnsupportedTensorType) {
+  ModelSpec s = ReshapeModel();
+  s.tensors[0].type = 8;  // COMPLEX64
+  s.tensors[1].type = 8;
+  ExpectRefused(s, false, "tensor 0 has unsupported type 8");
+}
+
+TEST(BuiltModel, ShapeMismatchIsRefused) {
+  ModelSpec s = ReshapeModel();
+  s.tensors[1].shape = {5};
+  ExpectRefused(s, false, "operator 0 (RESHAPE): input has 4 elements, output 5");
+}
+
+TEST(BuiltModel, ReadBeforeWriteIsRefused) {
+  ModelSpec s = ReshapeModel();
+  s.tensors.push_back(TensorSpec{{4}});
+  s.ops[0].inputs = {2};
+  ExpectRefused(s, false, "reads tensor 2 before any operator writes it");
+}
+
+}  // namespace
+}  // namespace qk
