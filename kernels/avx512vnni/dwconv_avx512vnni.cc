@@ -30,6 +30,8 @@ DwGeometry DwGeometryOf(const OpDesc& d) {
   return g;
 }
 
+constexpr int kMaxTaps = 64;  // larger kernels (rare) fall back to another row
+
 // Byte offset of (channel c in its chunk, tap j of its group) inside a 256-byte tap group.
 inline int PackedOffset(int c, int j) {
   const int lane = c / 16, i = (c % 16) / 4, p = c % 4;
@@ -48,10 +50,45 @@ inline void TransposeBlocks(__m512i v[4]) {
   v[3] = _mm512_shuffle_i32x4(t2, t3, 0xDD);
 }
 
+// One output pixel of one 64-channel chunk: accumulators in channel order, before the bias.
+// tap_offset[t] is tap t's byte offset from the pixel's first tap; inside[t] (kChecked only)
+// says whether that tap lies in the image.
+template <bool kChecked>
+inline void DwPixel(const int8_t* image, ptrdiff_t origin, const int* tap_offset, const bool* inside, int taps,
+                    int tap_groups, __mmask64 load_mask, __m512i pad, const int8_t* weights,
+                    __m512i acc[4]) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+  for (int tg = 0; tg < tap_groups; ++tg) {
+    __m512i x[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      const int t = tg * 4 + j;
+      if (t < taps && (!kChecked || inside[t])) {
+        x[j] = _mm512_xor_si512(_mm512_maskz_loadu_epi8(load_mask, image + (origin + tap_offset[t])), flip);
+      } else {
+        x[j] = pad;
+      }
+    }
+    const __m512i lo01 = _mm512_unpacklo_epi8(x[0], x[1]);
+    const __m512i hi01 = _mm512_unpackhi_epi8(x[0], x[1]);
+    const __m512i lo23 = _mm512_unpacklo_epi8(x[2], x[3]);
+    const __m512i hi23 = _mm512_unpackhi_epi8(x[2], x[3]);
+    const int8_t* w = weights + tg * 256;
+    a0 = _mm512_dpbusd_epi32(a0, _mm512_unpacklo_epi16(lo01, lo23), _mm512_load_si512(w));
+    a1 = _mm512_dpbusd_epi32(a1, _mm512_unpackhi_epi16(lo01, lo23), _mm512_load_si512(w + 64));
+    a2 = _mm512_dpbusd_epi32(a2, _mm512_unpacklo_epi16(hi01, hi23), _mm512_load_si512(w + 128));
+    a3 = _mm512_dpbusd_epi32(a3, _mm512_unpackhi_epi16(hi01, hi23), _mm512_load_si512(w + 192));
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+  TransposeBlocks(acc);
+}
+
 }  // namespace
 
 bool DwApplies(const OpDesc& d) {
-  return d.type == DataType::kInt8 && d.depth_multiplier == 1;
+  return d.type == DataType::kInt8 && d.depth_multiplier == 1 &&
+         d.kernel_h * d.kernel_w <= kMaxTaps;
 }
 
 void PackDw(const OpDesc& d, PackedData* p) {
@@ -78,6 +115,7 @@ void PackDw(const OpDesc& d, PackedData* p) {
   }
 }
 
+
 void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output, void*) {
   const DwGeometry g = DwGeometryOf(d);
   const int cp = g.chunks * 64;
@@ -86,9 +124,27 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
   const int32_t* bias = p.packed_bias.data();
   const int32_t* mult = bias + cp;
   const int32_t* shift = mult + cp;
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m512i pad = _mm512_set1_epi8(static_cast<char>(d.input_zp ^ 0x80));
   const int channels = d.in_c;
+  int tap_offset[kMaxTaps];
+  bool inside[kMaxTaps];
+  for (int t = 0; t < g.taps; ++t) {
+    const int ky = t / d.kernel_w, kx = t % d.kernel_w;
+    tap_offset[t] = (ky * d.dilation_h * d.in_w + kx * d.dilation_w) * channels;
+  }
+  // Output pixels whose taps all lie inside the image: [y_lo, y_hi) x [x_lo, x_hi).
+  auto first_inside = [](int pad, int stride) { return (pad + stride - 1) / stride; };
+  auto end_inside = [](int in, int pad, int span, int stride, int out) {
+    const int last = in + pad - span;  // largest oy * stride with every tap inside
+    return last < 0 ? 0 : std::min(out, last / stride + 1);
+  };
+  const int y_lo = std::min(d.out_h, first_inside(d.pad_top, d.stride_h));
+  const int y_hi = std::max(y_lo, end_inside(d.in_h, d.pad_top, (d.kernel_h - 1) * d.dilation_h + 1,
+                                             d.stride_h, d.out_h));
+  const int x_lo = std::min(d.out_w, first_inside(d.pad_left, d.stride_w));
+  const int x_hi = std::max(x_lo, end_inside(d.in_w, d.pad_left,
+                                             (d.kernel_w - 1) * d.dilation_w + 1, d.stride_w,
+                                             d.out_w));
   for (int chunk = 0; chunk < g.chunks; ++chunk) {
     const int c0 = chunk * 64;
     const int n = std::min(64, channels - c0);
@@ -106,37 +162,26 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
     for (int b = 0; b < d.batch; ++b) {
       const int8_t* image = in + size_t(b) * d.in_h * d.in_w * channels + c0;
       for (int oy = 0; oy < d.out_h; ++oy) {
+        const int iy0 = oy * d.stride_h - d.pad_top;
+        const bool row_inside = oy >= y_lo && oy < y_hi;
         for (int ox = 0; ox < d.out_w; ++ox) {
-          const int iy0 = oy * d.stride_h - d.pad_top, ix0 = ox * d.stride_w - d.pad_left;
-          __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(),
-                            _mm512_setzero_si512(), _mm512_setzero_si512()};
-          for (int tg = 0; tg < g.tap_groups; ++tg) {
-            __m512i x[4];
-            for (int j = 0; j < 4; ++j) {
-              const int t = tg * 4 + j;
-              x[j] = pad;
-              if (t >= g.taps) continue;
+          const int ix0 = ox * d.stride_w - d.pad_left;
+          // The first tap's offset; for border pixels it may lie outside the image, and only
+          // in-image taps (origin + tap_offset) are ever dereferenced.
+          const ptrdiff_t origin = (ptrdiff_t(iy0) * d.in_w + ix0) * channels;
+          __m512i acc[4];
+          if (row_inside && ox >= x_lo && ox < x_hi) {
+            DwPixel<false>(image, origin, tap_offset, inside, g.taps, g.tap_groups, load_mask, pad,
+                           weights, acc);
+          } else {
+            for (int t = 0; t < g.taps; ++t) {
               const int iy = iy0 + (t / d.kernel_w) * d.dilation_h;
               const int ix = ix0 + (t % d.kernel_w) * d.dilation_w;
-              if (iy < 0 || iy >= d.in_h || ix < 0 || ix >= d.in_w) continue;
-              const int8_t* src = image + (size_t(iy) * d.in_w + ix) * channels;
-              x[j] = _mm512_xor_si512(_mm512_maskz_loadu_epi8(load_mask, src), flip);
+              inside[t] = iy >= 0 && iy < d.in_h && ix >= 0 && ix < d.in_w;
             }
-            const __m512i lo01 = _mm512_unpacklo_epi8(x[0], x[1]);
-            const __m512i hi01 = _mm512_unpackhi_epi8(x[0], x[1]);
-            const __m512i lo23 = _mm512_unpacklo_epi8(x[2], x[3]);
-            const __m512i hi23 = _mm512_unpackhi_epi8(x[2], x[3]);
-            const int8_t* w = weights + tg * 256;
-            acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_unpacklo_epi16(lo01, lo23),
-                                         _mm512_load_si512(w));
-            acc[1] = _mm512_dpbusd_epi32(acc[1], _mm512_unpackhi_epi16(lo01, lo23),
-                                         _mm512_load_si512(w + 64));
-            acc[2] = _mm512_dpbusd_epi32(acc[2], _mm512_unpacklo_epi16(hi01, hi23),
-                                         _mm512_load_si512(w + 128));
-            acc[3] = _mm512_dpbusd_epi32(acc[3], _mm512_unpackhi_epi16(hi01, hi23),
-                                         _mm512_load_si512(w + 192));
+            DwPixel<true>(image, origin, tap_offset, inside, g.taps, g.tap_groups, load_mask, pad,
+                          weights, acc);
           }
-          TransposeBlocks(acc);
           int8_t* dst = out + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * d.out_c + c0;
           for (int v = 0; v < vectors; ++v) {
             const __m512i x = _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
