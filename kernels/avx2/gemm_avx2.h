@@ -42,18 +42,66 @@ QK_AVX2_INLINE int32_t LoadPair(const int16_t* p) {
 template <int MR>
 QK_AVX2_INLINE void GemmAccumulate(int kp, const int16_t* a, int lda, const int16_t* b,
                                    __m256i (&acc)[MR][2]) {
-#pragma GCC unroll 2
   for (int k = 0; k < kp; ++k) {
     const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
     const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 16));
     b += 32;
-#pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       const __m256i av = _mm256_set1_epi32(LoadPair(a + size_t(i) * lda + 2 * k));
       acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(av, b0));
       acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(av, b1));
     }
   }
+}
+
+// The full 6-row tile in inline assembly: GCC schedules the intrinsic form with all six
+// broadcasts first and spills accumulators; here the 12 accumulators (ymm0-11), 2 B vectors
+// (ymm12-13), the broadcast (ymm14) and one product (ymm15) fill the 16 ymm registers.
+// Same arithmetic as the generic loop above.
+template <>
+QK_AVX2_INLINE void GemmAccumulate<6>(int kp, const int16_t* a, int lda, const int16_t* b,
+                                      __m256i (&acc)[6][2]) {
+  if (kp <= 0) return;
+  const size_t stride = size_t(lda) * sizeof(int16_t);
+  const int16_t* a3 = a + 3 * size_t(lda);
+  size_t k = size_t(kp);
+#define QK_ROW(mem, x, y)                      \
+  "vpbroadcastd " mem ", %%ymm14\n\t"          \
+  "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"     \
+  "vpaddd %%ymm15, %%" x ", %%" x "\n\t"       \
+  "vpmaddwd %%ymm13, %%ymm14, %%ymm14\n\t"     \
+  "vpaddd %%ymm14, %%" y ", %%" y "\n\t"
+#define QK_ACC(op, i, r) op " " #i "*32(%[acc]), %%" r "\n\t"
+#define QK_ACC_ST(i, r) "vmovdqu %%" r ", " #i "*32(%[acc])\n\t"
+  asm volatile(
+      QK_ACC("vmovdqu", 0, "ymm0") QK_ACC("vmovdqu", 1, "ymm1") QK_ACC("vmovdqu", 2, "ymm2")
+      QK_ACC("vmovdqu", 3, "ymm3") QK_ACC("vmovdqu", 4, "ymm4") QK_ACC("vmovdqu", 5, "ymm5")
+      QK_ACC("vmovdqu", 6, "ymm6") QK_ACC("vmovdqu", 7, "ymm7") QK_ACC("vmovdqu", 8, "ymm8")
+      QK_ACC("vmovdqu", 9, "ymm9") QK_ACC("vmovdqu", 10, "ymm10") QK_ACC("vmovdqu", 11, "ymm11")
+      "1:\n\t"
+      "vmovdqa (%[b]), %%ymm12\n\t"
+      "vmovdqa 32(%[b]), %%ymm13\n\t"
+      QK_ROW("(%[a])", "ymm0", "ymm1")
+      QK_ROW("(%[a],%[s],1)", "ymm2", "ymm3")
+      QK_ROW("(%[a],%[s],2)", "ymm4", "ymm5")
+      QK_ROW("(%[a3])", "ymm6", "ymm7")
+      QK_ROW("(%[a3],%[s],1)", "ymm8", "ymm9")
+      QK_ROW("(%[a3],%[s],2)", "ymm10", "ymm11")
+      "add $64, %[b]\n\t"
+      "add $4, %[a]\n\t"
+      "add $4, %[a3]\n\t"
+      "dec %[k]\n\t"
+      "jnz 1b\n\t"
+      QK_ACC_ST(0, "ymm0") QK_ACC_ST(1, "ymm1") QK_ACC_ST(2, "ymm2") QK_ACC_ST(3, "ymm3")
+      QK_ACC_ST(4, "ymm4") QK_ACC_ST(5, "ymm5") QK_ACC_ST(6, "ymm6") QK_ACC_ST(7, "ymm7")
+      QK_ACC_ST(8, "ymm8") QK_ACC_ST(9, "ymm9") QK_ACC_ST(10, "ymm10") QK_ACC_ST(11, "ymm11")
+      : [a] "+r"(a), [a3] "+r"(a3), [b] "+r"(b), [k] "+r"(k)
+      : [s] "r"(stride), [acc] "r"(&acc[0][0])
+      : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+#undef QK_ROW
+#undef QK_ACC
+#undef QK_ACC_ST
 }
 
 // One MR x 16 tile: accumulate, requantize, store the first `n` columns of MR output rows.
