@@ -1,0 +1,258 @@
+// The runtime's scalar operators that the shared models do not exercise (ADD, MEAN, PAD,
+// TRANSPOSE, CONCATENATION, average pooling with padding, QUANTIZE/DEQUANTIZE), against vectors
+// TFLite Micro's own kernel tests expect exactly, or hand-derived from TFLite's reference
+// formulas; and the fixed-point helpers of softmax against gemmlowp's header where installed.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "runtime/ops/add.h"
+#include "runtime/ops/data_movement.h"
+#include "runtime/ops/fixedpoint.h"
+#include "runtime/ops/mean.h"
+#include "runtime/ops/pooling.h"
+#include "runtime/ops/quantize.h"
+
+#if __has_include(<gemmlowp/fixedpoint/fixedpoint.h>)
+#include <gemmlowp/fixedpoint/fixedpoint.h>
+#define QK_HAVE_GEMMLOWP 1
+#endif
+
+namespace qk {
+namespace rt {
+namespace {
+
+// tflite::testing Quantize (test_helpers): round(value / scale) + zero_point, clamped.
+std::vector<int8_t> Q(const std::vector<float>& v, float scale, int zp) {
+  std::vector<int8_t> out;
+  for (float x : v) {
+    const float q = std::round(x / scale) + float(zp);
+    out.push_back(int8_t(std::max(-128.f, std::min(127.f, q))));
+  }
+  return out;
+}
+
+std::vector<int8_t> RunAdd(const std::vector<int>& s1, const std::vector<float>& v1, float sc1,
+                           int zp1, const std::vector<int>& s2, const std::vector<float>& v2,
+                           float sc2, int zp2, const std::vector<int>& so, float sco, int zpo,
+                           int32_t act_min = -128, int32_t act_max = 127) {
+  ops::AddParams p;
+  std::string error;
+  EXPECT_TRUE(ops::PrepareAddQuantization(sc1, zp1, sc2, zp2, sco, zpo, &p, &error)) << error;
+  EXPECT_TRUE(ops::PrepareBroadcast(s1, s2, so, &p, &error)) << error;
+  p.act_min = act_min;
+  p.act_max = act_max;
+  size_t n = 1;
+  for (int d : so) n *= size_t(d);
+  std::vector<int8_t> a = Q(v1, sc1, zp1), b = Q(v2, sc2, zp2), out(n);
+  ops::Add(p, a.data(), b.data(), out.data());
+  return out;
+}
+
+// TFLite Micro add_test.cc QuantizedAddNoActivationInt8 / QuantizedAddActivationRelu1Int8.
+TEST(AddOp, TfliteMicroVectors) {
+  const std::vector<int> shape = {1, 2, 2, 1};
+  const std::vector<float> in1 = {-2.01f, -1.01f, -0.01f, 0.98f};
+  const std::vector<float> in2 = {1.01f, 1.99f, 2.99f, 4.02f};
+  EXPECT_EQ(RunAdd(shape, in1, 0.25f, -10, shape, in2, 0.5f, 4, shape, 1.f, 13),
+            Q({-1, 1, 3, 5}, 1.f, 13));
+  // RELU_N1_TO_1: act range = [zp + round(-1/1), zp + round(1/1)].
+  EXPECT_EQ(RunAdd(shape, in1, 0.25f, -10, shape, in2, 0.5f, 4, shape, 1.f, 13, 12, 14),
+            Q({-1, 1, 1, 1}, 1.f, 13));
+}
+
+// TFLite Micro add_test.cc QuantizedAddWithMixedBroadcastInt8 (tolerance 0 on int8).
+TEST(AddOp, TfliteMicroMixedBroadcast) {
+  const std::vector<float> in1 = {-0.3f, 2.3f, 0.9f, 0.5f, 0.8f, -1.1f,
+                                  1.2f,  2.8f, -1.6f, 0.0f, 0.7f, -2.2f};
+  const std::vector<float> in2 = {0.2f, 0.3f, -0.4f, 0.5f, 1.0f, 0.9f};
+  const std::vector<std::vector<int>> shapes2 = {{1, 1, 3, 2}, {1, 3, 1, 2}, {2, 1, 3, 1},
+                                                 {2, 3, 1, 1}};
+  const std::vector<std::vector<int>> out_shapes = {{2, 3, 3, 2}, {2, 3, 1, 2}, {2, 3, 3, 2},
+                                                    {2, 3, 1, 2}};
+  const std::vector<std::vector<float>> goldens = {
+      {-0.1f, 2.6f, -0.7f, 2.8f, 0.7f,  3.2f,  1.1f,  0.8f, 0.5f, 1.0f, 1.9f,  1.4f,
+       1.0f,  -0.8f, 0.4f, -0.6f, 1.8f, -0.2f, 1.4f,  3.1f, 0.8f, 3.3f, 2.2f,  3.7f,
+       -1.4f, 0.3f, -2.0f, 0.5f, -0.6f, 0.9f,  0.9f,  -1.9f, 0.3f, -1.7f, 1.7f, -1.3f},
+      {-0.1f, 2.6f, 0.5f, 1.0f, 1.8f, -0.2f, 1.4f, 3.1f, -2.0f, 0.5f, 1.7f, -1.3f},
+      {-0.1f, 2.5f, 0.0f,  2.6f, -0.7f, 1.9f,  1.1f,  0.7f, 1.2f, 0.8f,  0.5f, 0.1f,
+       1.0f,  -0.9f, 1.1f, -0.8f, 0.4f, -1.5f, 1.7f,  3.3f, 2.2f, 3.8f,  2.1f, 3.7f,
+       -1.1f, 0.5f, -0.6f, 1.0f, -0.7f, 0.9f,  1.2f,  -1.7f, 1.7f, -1.2f, 1.6f, -1.3f},
+      {-0.1f, 2.5f, 1.2f, 0.8f, 0.4f, -1.5f, 1.7f, 3.3f, -0.6f, 1.0f, 1.6f, -1.3f}};
+  for (size_t i = 0; i < shapes2.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(RunAdd({2, 3, 1, 2}, in1, 0.1f, -10, shapes2[i], in2, 0.05f, -5, out_shapes[i],
+                     0.1f, 7),
+              Q(goldens[i], 0.1f, 7));
+  }
+}
+
+TEST(AddOp, RefusesShapesThatDoNotBroadcast) {
+  ops::AddParams p;
+  std::string error;
+  EXPECT_FALSE(ops::PrepareBroadcast({2, 3}, {4, 3}, {2, 3}, &p, &error));
+  EXPECT_FALSE(ops::PrepareBroadcast({2, 3}, {1, 3}, {2, 4}, &p, &error));
+  EXPECT_TRUE(ops::PrepareBroadcast({2, 3}, {3}, {2, 3}, &p, &error));
+}
+
+std::vector<int8_t> RunMean(const std::vector<int>& dims, const std::vector<int8_t>& in,
+                            const std::vector<int32_t>& axis, bool keep_dims, float in_scale,
+                            int in_zp, float out_scale, int out_zp, size_t out_n,
+                            ops::MeanParams::Path want_path) {
+  ops::MeanParams p;
+  std::string error;
+  EXPECT_TRUE(ops::PrepareMean(dims, axis, keep_dims, in_scale, in_zp, out_scale, out_zp, out_n,
+                               &p, &error))
+      << error;
+  EXPECT_EQ(int(p.path), int(want_path));
+  std::vector<int8_t> out(out_n);
+  std::vector<int32_t> scratch(out_n);
+  ops::Mean(p, in.data(), out.data(), scratch.data());
+  return out;
+}
+
+// Hand-derived from the three TFLite Micro paths (reduce_common.cc EvalMeanHelper).
+TEST(MeanOp, IntegerPathRoundsHalfAwayFromZero) {
+  // 1x2x2x2, axes {1,2}, keep_dims, zero point -128, equal scales (multiplier 2^30, shift 1).
+  // channel 0: -127,-126,-125,-124 (zp -128): 1+2+3+4 = 10 -> (10 + 2) / 4 = 3;
+  // channel 1: four -120: 32 -> (32 + 2) / 4 = 8.
+  const std::vector<int8_t> x = {-127, -120, -126, -120, -125, -120, -124, -120};
+  EXPECT_EQ(RunMean({1, 2, 2, 2}, x, {1, 2}, true, 0.5f, -128, 0.5f, -128, 2,
+                    ops::MeanParams::Path::kInteger4D),
+            (std::vector<int8_t>{-125, -120}));
+  // Output scale twice the input's: multiplier 0.5 -> 10 * 0.5 = 5 -> (5 + 2) / 4 = 1.
+  EXPECT_EQ(RunMean({1, 2, 2, 2}, x, {2, 1}, true, 0.5f, -128, 1.f, -128, 2,
+                    ops::MeanParams::Path::kInteger4D),
+            (std::vector<int8_t>{-127, -124}));
+}
+
+TEST(MeanOp, SameScalePathTruncates) {
+  // reference_ops::Mean: raw sums divided by the count, truncating toward zero.
+  const std::vector<int8_t> x = {-1, -2, 5, 6, 7, 100};
+  EXPECT_EQ(RunMean({2, 3}, x, {1}, false, 0.5f, 3, 0.5f, 3, 2,
+                    ops::MeanParams::Path::kSameScale),
+            (std::vector<int8_t>{0, 37}));  // (-1-2+5)/3 = 0 (2/3), (6+7+100)/3 = 37
+  // keep_dims on a 2-D input stays on this path; axis -1 resolves to 1.
+  EXPECT_EQ(RunMean({2, 3}, x, {-1}, true, 0.5f, 3, 0.5f, 3, 2,
+                    ops::MeanParams::Path::kSameScale),
+            (std::vector<int8_t>{0, 37}));
+}
+
+TEST(MeanOp, FloatPathRescales) {
+  // QuantizedMeanOrSum: round(mean * (s_in/s_out) - zp_in * (s_in/s_out)) + zp_out.
+  // mean over axis 0 of {10, 20} and {11, 20}: 15 and 15.5; scale ratio 0.5, zp_in 2, zp_out -1:
+  // round(7.5 - 1) - 1 = 6 (6.5 rounds away from zero to 7, minus 1), round(7.75 - 1) - 1 = 6.
+  const std::vector<int8_t> x = {10, 11, 20, 20};
+  EXPECT_EQ(RunMean({2, 2}, x, {0}, false, 0.5f, 2, 1.f, -1, 2,
+                    ops::MeanParams::Path::kFloatRescale),
+            (std::vector<int8_t>{6, 6}));
+}
+
+TEST(DataMovement, TransposeConcatenatePad) {
+  const std::vector<int8_t> x = {0, 1, 2, 3, 4, 5};  // 2x3
+  std::vector<int8_t> t(6);
+  ops::Transpose({2, 3}, {1, 0}, 1, x.data(), t.data());
+  EXPECT_EQ(t, (std::vector<int8_t>{0, 3, 1, 4, 2, 5}));
+  std::vector<int8_t> t3(6);  // 1x2x3 -> 3x1x2 (perm 2,0,1)
+  ops::Transpose({1, 2, 3}, {2, 0, 1}, 1, x.data(), t3.data());
+  EXPECT_EQ(t3, (std::vector<int8_t>{0, 3, 1, 4, 2, 5}));
+
+  const std::vector<int8_t> y = {9, 8};  // 2x1
+  std::vector<int8_t> c(8);
+  ops::Concatenate({{2, 3}, {2, 1}}, {x.data(), y.data()}, 1, 1, c.data());
+  EXPECT_EQ(c, (std::vector<int8_t>{0, 1, 2, 9, 3, 4, 5, 8}));
+
+  std::vector<int8_t> p(4 * 4);
+  const int8_t v = -7;
+  ops::Pad({2, 3}, {1, 0}, {1, 1}, 1, &v, x.data(), p.data());
+  EXPECT_EQ(p, (std::vector<int8_t>{-7, -7, -7, -7, 0, 1, 2, -7, 3, 4, 5, -7, -7, -7, -7, -7}));
+  std::vector<int16_t> wide = {1, 2}, pw(4);
+  const int16_t wv = 300;
+  ops::Pad({2}, {1}, {1}, 2, &wv, wide.data(), pw.data());
+  EXPECT_EQ(pw, (std::vector<int16_t>{300, 1, 2, 300}));
+}
+
+TEST(Pooling, AverageExcludesPaddingAndRoundsAwayFromZero) {
+  // 1x2x2x1 input, 2x2 filter, stride 1, SAME: out 2x2, pad 0 top/left (total 1 -> 0 / 1).
+  ops::PoolParams p;
+  p.in_h = p.in_w = 2;
+  p.channels = 1;
+  p.out_h = p.out_w = 2;
+  p.filter_h = p.filter_w = 2;
+  const int8_t x[4] = {-3, 0, 0, 0};
+  int8_t y[4];
+  ASSERT_TRUE(ops::AveragePool(p, x, y));
+  // Window (0,0) holds all four taps: (-3 - 2) / 4 = -1. The others hold only taps without x00
+  // (padding taps are not counted): 0.
+  EXPECT_EQ(std::vector<int8_t>(y, y + 4), (std::vector<int8_t>{-1, 0, 0, 0}));
+  const int8_t x2[4] = {-2, 0, 0, 0};  // -2/4: (-2 - 2)/4 = -1 (half away from zero)
+  ASSERT_TRUE(ops::AveragePool(p, x2, y));
+  EXPECT_EQ(y[0], -1);
+  const int8_t x3[4] = {-1, 0, 0, 0};  // -1/4: (-1 - 2)/4 = 0
+  ASSERT_TRUE(ops::AveragePool(p, x3, y));
+  EXPECT_EQ(y[0], 0);
+}
+
+TEST(Quantize, RequantizeAffineDequantize) {
+  // uint8 (zp 0) -> int8 (zp -128) at equal scales: the xor-0x80 case.
+  const uint8_t u[4] = {0, 1, 128, 255};
+  int8_t s[4];
+  ops::Requantize(u, 4, int32_t(1) << 30, 1, 0, -128, s);
+  EXPECT_EQ(std::vector<int8_t>(s, s + 4), (std::vector<int8_t>{-128, -127, 0, 127}));
+  const float f[5] = {-1.f, 0.26f, 0.25f, 100.f, -100.f};
+  int8_t q[5];
+  ops::AffineQuantize(f, 5, 0.5f, 3, q);  // round(x / 0.5) + 3, clamped
+  EXPECT_EQ(std::vector<int8_t>(q, q + 5), (std::vector<int8_t>{1, 4, 4, 127, -128}));
+  float d[2];
+  const int8_t in[2] = {-128, 127};
+  ops::Dequantize(in, 2, 0.5f, -128, d);
+  EXPECT_EQ(d[0], 0.f);
+  EXPECT_EQ(d[1], 127.5f);
+}
+
+#ifdef QK_HAVE_GEMMLOWP
+// Our scalar fixed-point functions equal gemmlowp's on a sweep of inputs.
+TEST(FixedPoint, MatchesGemmlowp) {
+  using F5 = gemmlowp::FixedPoint<int32_t, 5>;
+  using F0 = gemmlowp::FixedPoint<int32_t, 0>;
+  uint32_t s = 12345;
+  auto next = [&s] {
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    return s;
+  };
+  for (int i = 0; i < 200000; ++i) {
+    int32_t a = -int32_t(next() & 0x7FFFFFFF);
+    if (i < 4096) a = -i * 65536;  // a grid including 0 and the Q5.26 integers
+    ASSERT_EQ(fixedpoint::ExpOnNegativeValues(a, 5),
+              gemmlowp::exp_on_negative_values(F5::FromRaw(a)).raw())
+        << a;
+    const int32_t b = int32_t(next() & 0x7FFFFFFF);
+    ASSERT_EQ(fixedpoint::OneOverOnePlusXForXIn01(b),
+              gemmlowp::one_over_one_plus_x_for_x_in_0_1(F0::FromRaw(b)).raw())
+        << b;
+    const int32_t c = int32_t(next());
+    const int exponent = int(next() % 12) - 6;
+    ASSERT_EQ(fixedpoint::RoundingHalfSum(b, c), gemmlowp::RoundingHalfSum(b, c));
+    if (exponent > 0) {
+      int32_t want = 0;
+      switch (exponent) {
+        case 1: want = gemmlowp::SaturatingRoundingMultiplyByPOT<1>(c); break;
+        case 2: want = gemmlowp::SaturatingRoundingMultiplyByPOT<2>(c); break;
+        case 3: want = gemmlowp::SaturatingRoundingMultiplyByPOT<3>(c); break;
+        case 4: want = gemmlowp::SaturatingRoundingMultiplyByPOT<4>(c); break;
+        default: want = gemmlowp::SaturatingRoundingMultiplyByPOT<5>(c); break;
+      }
+      ASSERT_EQ(fixedpoint::SaturatingRoundingMultiplyByPOT(c, std::min(exponent, 5)), want);
+    }
+  }
+}
+#endif
+
+}  // namespace
+}  // namespace rt
+}  // namespace qk
