@@ -1,7 +1,9 @@
 // AVX-512 VNNI depthwise conv2d, int8, depth multiplier 1: 64 channels per step, 4 taps per
 // vpdpbusd. The four tap vectors are interleaved (vpunpck{l,h}bw, vpunpck{l,h}wd) so that each
 // 32-bit lane holds 4 taps of one channel; accumulator i then holds, in 128-bit lane L, channels
-// 16L + 4i + 0..3, and a 4x4 transpose of 128-bit blocks restores channel order for the epilogue.
+// 16L + 4i + 0..3.
+// The epilogue works in that lane order too (the per-channel parameters are packed permuted), and
+// vpackssdw/vpacksswb, which also work within 128-bit lanes, put every byte back in channel order.
 // As in the GEMM: A = x + 128 (x ^ 0x80), sum w*(x - zp) = sum w*(x + 128) - (128 + zp)*sum w with
 // the second term folded into the bias; outside taps read x = zp and so add exactly zero.
 #include "kernels/avx512vnni/dwconv_avx512vnni.h"
@@ -38,19 +40,13 @@ inline int PackedOffset(int c, int j) {
   return i * 64 + (4 * lane + p) * 4 + j;
 }
 
-// The 4x4 transpose of 128-bit blocks: out[j] block i = in[i] block j.
-inline void TransposeBlocks(__m512i v[4]) {
-  const __m512i t0 = _mm512_shuffle_i32x4(v[0], v[1], 0x44);
-  const __m512i t1 = _mm512_shuffle_i32x4(v[2], v[3], 0x44);
-  const __m512i t2 = _mm512_shuffle_i32x4(v[0], v[1], 0xEE);
-  const __m512i t3 = _mm512_shuffle_i32x4(v[2], v[3], 0xEE);
-  v[0] = _mm512_shuffle_i32x4(t0, t1, 0x88);
-  v[1] = _mm512_shuffle_i32x4(t0, t1, 0xDD);
-  v[2] = _mm512_shuffle_i32x4(t2, t3, 0x88);
-  v[3] = _mm512_shuffle_i32x4(t2, t3, 0xDD);
+// Where PackDw stores channel c's (of a chunk) parameters: accumulator i, lane 4L + p.
+inline int PermutedChannel(int c) {
+  const int lane = c / 16, i = (c % 16) / 4, p = c % 4;
+  return 16 * i + 4 * lane + p;
 }
 
-// One output pixel of one 64-channel chunk: accumulators in channel order, before the bias.
+// One output pixel of one 64-channel chunk: accumulators (permuted order) before the bias.
 // tap_offset[t] is tap t's byte offset from the pixel's first tap; inside[t] (kChecked only)
 // says whether that tap lies in the image.
 template <bool kChecked>
@@ -81,7 +77,6 @@ inline void DwPixel(const int8_t* image, ptrdiff_t origin, const int* tap_offset
     a3 = _mm512_dpbusd_epi32(a3, _mm512_unpackhi_epi16(hi01, hi23), _mm512_load_si512(w + 192));
   }
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
-  TransposeBlocks(acc);
 }
 
 }  // namespace
@@ -109,9 +104,10 @@ void PackDw(const OpDesc& d, PackedData* p) {
       sum += static_cast<uint32_t>(int32_t{w});
     }
     const uint32_t zp_term = (128u + static_cast<uint32_t>(d.input_zp)) * sum;  // wraps
-    bias[c] = static_cast<int32_t>(static_cast<uint32_t>(p->bias32[c]) - zp_term);
-    mult[c] = p->multiplier[c];
-    shift[c] = p->shift[c];
+    const int i = chunk * 64 + PermutedChannel(c % 64);
+    bias[i] = static_cast<int32_t>(static_cast<uint32_t>(p->bias32[c]) - zp_term);
+    mult[i] = p->multiplier[c];
+    shift[i] = p->shift[c];
   }
 }
 
@@ -150,14 +146,11 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
     const int n = std::min(64, channels - c0);
     const __mmask64 load_mask = n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
     Requant16 rq[4];
-    __mmask16 store_mask[4];
     for (int v = 0; v < 4; ++v) {
       rq[v] = MakeRequant16(mult + c0 + 16 * v, shift + c0 + 16 * v, d.rounding, d.output_zp,
                             d.act_min, d.act_max);
-      const int left = std::max(0, std::min(16, n - 16 * v));
-      store_mask[v] = static_cast<__mmask16>((1u << left) - 1);
     }
-    const int vectors = (n + 15) / 16;
+    const __mmask64 store = FirstBytes(n);
     const int8_t* weights = p.packed.as<int8_t>() + size_t(chunk) * g.tap_groups * 256;
     for (int b = 0; b < d.batch; ++b) {
       const int8_t* image = in + size_t(b) * d.in_h * d.in_w * channels + c0;
@@ -183,10 +176,12 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
                           weights, acc);
           }
           int8_t* dst = out + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * d.out_c + c0;
-          for (int v = 0; v < vectors; ++v) {
+          __m512i y[4];
+          for (int v = 0; v < 4; ++v) {
             const __m512i x = _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
-            Store16Bytes(dst + 16 * v, Requantize16(x, rq[v]), store_mask[v]);
+            y[v] = Requantize16(x, rq[v]);
           }
+          _mm512_mask_storeu_epi8(dst, store, PackInLane(y[0], y[1], y[2], y[3], false));
         }
       }
     }

@@ -58,6 +58,29 @@ inline int32_t RowSum(const uint8_t* row, int kp) {
   return static_cast<int32_t>(_mm512_reduce_add_epi64(sum));
 }
 
+// The A rows of a pointwise conv / FC: input pixel rows XOR `flip`, zero-padded to kp bytes.
+// Masked loads read exactly the row's K bytes; masked stores write exactly kp bytes.
+void CopyRowsAvx512(const OpDesc& d, const uint8_t* input, int group, int64_t row0, int rows,
+                    int kp, uint8_t flip, uint8_t* out) {
+  const int k = d.in_c / d.groups;
+  const __m512i flips = _mm512_set1_epi8(static_cast<char>(flip));
+  for (int i = 0; i < rows; ++i) {
+    const uint8_t* src = input + (row0 + i) * d.in_c + int64_t{group} * k;
+    uint8_t* dst = out + int64_t{i} * kp;
+    for (int j = 0; j < kp; j += 64) {
+      const int valid = std::max(0, std::min(64, k - j));
+      const __mmask64 load = valid == 64 ? ~__mmask64{0} : (__mmask64{1} << valid) - 1;
+      const int width = std::min(64, kp - j);
+      const __mmask64 store = width == 64 ? ~__mmask64{0} : (__mmask64{1} << width) - 1;
+      const __m512i x = _mm512_maskz_loadu_epi8(load, src + j);
+      _mm512_mask_storeu_epi8(dst + j, store,
+                              _mm512_xor_si512(x, _mm512_maskz_mov_epi8(load, flips)));
+    }
+  }
+}
+
+static_assert(kNV <= 4, "the epilogue packs at most four vectors per row");
+
 struct TileArgs {
   const uint8_t* a;
   int64_t a_stride;
@@ -74,17 +97,40 @@ struct TileArgs {
 // MR rows x NV vectors of 16 channels; K loop of one vpdpbusd (4 bytes of K) per accumulator.
 template <int MR, int NV, bool kRowTerm>
 void Tile(const TileArgs& t) {
-  __m512i acc[MR][NV];
+  // Small tiles (GEMV) would be bound by the vpdpbusd latency chain of too few accumulators:
+  // they split K over kSplit accumulator sets, summed at the end.
+  constexpr int kSplit = MR * NV >= 8 ? 1 : MR * NV >= 4 ? 2 : 4;
+  __m512i acc[kSplit][MR][NV];
 #pragma GCC unroll 16
   for (int v = 0; v < NV; ++v) {
     const __m512i bias = _mm512_loadu_si512(t.bias + 16 * v);
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) acc[r][v] = bias;
+    for (int r = 0; r < MR; ++r) {
+      acc[0][r][v] = bias;
+#pragma GCC unroll 4
+      for (int s = 1; s < kSplit; ++s) acc[s][r][v] = _mm512_setzero_si512();
+    }
   }
   const uint8_t* a = t.a;
   const int8_t* b = t.b;
   const int64_t as = t.a_stride;
-  for (int k = 0; k < t.kp; k += 4) {
+  int k = 0;
+  for (; k + 4 * kSplit <= t.kp; k += 4 * kSplit) {
+#pragma GCC unroll 4
+    for (int s = 0; s < kSplit; ++s) {
+      __m512i bv[NV];
+#pragma GCC unroll 16
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
+      b += 4 * kNR;
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; ++r) {
+        const __m512i av = _mm512_set1_epi32(LoadU32(a + r * as + k + 4 * s));
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) acc[s][r][v] = _mm512_dpbusd_epi32(acc[s][r][v], av, bv[v]);
+      }
+    }
+  }
+  for (; k < t.kp; k += 4) {
     __m512i bv[NV];
 #pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
@@ -93,7 +139,15 @@ void Tile(const TileArgs& t) {
     for (int r = 0; r < MR; ++r) {
       const __m512i av = _mm512_set1_epi32(LoadU32(a + r * as + k));
 #pragma GCC unroll 16
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+      for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_dpbusd_epi32(acc[0][r][v], av, bv[v]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int s = 1; s < kSplit; ++s) {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 16
+      for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_add_epi32(acc[0][r][v], acc[s][r][v]);
     }
   }
   // The epilogue reads the accumulators back from memory: keeping them out of the K loop's
@@ -102,17 +156,19 @@ void Tile(const TileArgs& t) {
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 16
-    for (int v = 0; v < NV; ++v) _mm512_store_si512(done[r][v], acc[r][v]);
+    for (int v = 0; v < NV; ++v) _mm512_store_si512(done[r][v], acc[0][r][v]);
   }
+  const bool u8 = kRowTerm;  // the per-row term exists exactly for uint8
+  const __mmask64 store = FirstBytes(t.n_valid);
   for (int r = 0; r < MR; ++r) {
     const __m512i term = kRowTerm ? _mm512_set1_epi32(t.row_term[r]) : _mm512_setzero_si512();
-    uint8_t* c = t.c + r * t.c_stride;
+    __m512i y[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                    _mm512_setzero_si512()};
     for (int v = 0; v < NV; ++v) {
-      const int left = t.n_valid - 16 * v;
-      const __mmask16 mask = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
-      const __m512i x = _mm512_add_epi32(_mm512_load_si512(done[r][v]), term);
-      Store16Bytes(c + 16 * v, Requantize16(x, t.rq[v]), mask);
+      y[v] = Requantize16(_mm512_add_epi32(_mm512_load_si512(done[r][v]), term), t.rq[v]);
     }
+    const __m512i bytes = InLaneToLinear(PackInLane(y[0], y[1], y[2], y[3], u8));
+    _mm512_mask_storeu_epi8(t.c + r * t.c_stride, store, bytes);
   }
 }
 
@@ -199,7 +255,7 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
       if (im2col) {
         common::Im2ColRows(d, in, grp, m0, rows, g.kp, flip, pad, a);
       } else {
-        common::CopyRows(d, in, grp, m0, rows, g.kp, flip, a);
+        CopyRowsAvx512(d, in, grp, m0, rows, g.kp, flip, a);
       }
       if (u8) {
         for (int r = 0; r < rows; ++r) {

@@ -99,9 +99,24 @@ static inline __m512i Requantize16(__m512i acc, const Requant16& q) {
   return _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(scaled, q.lo), q.hi), q.zp);
 }
 
-// Stores the low byte of the first `n` lanes (values are already in the 8-bit range).
-static inline void Store16Bytes(void* dst, __m512i v, __mmask16 mask) {
-  _mm512_mask_cvtepi32_storeu_epi8(dst, mask, v);
+// Narrows four vectors of 16 int32 lanes, already clamped into the 8-bit range, to 64 bytes with
+// vpackssdw + vpacksswb (vpackuswb for uint8): no saturation can occur, so each byte is the
+// lane's value. The packs work within 128-bit lanes: byte 16L + 4i + p = v[i] lane 4L + p.
+static inline __m512i PackInLane(__m512i v0, __m512i v1, __m512i v2, __m512i v3, bool u8) {
+  const __m512i w01 = _mm512_packs_epi32(v0, v1);
+  const __m512i w23 = _mm512_packs_epi32(v2, v3);
+  return u8 ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+}
+
+// Reorders PackInLane's bytes so that byte 16i + l = v[i] lane l (dword 4i + L <- dword 4L + i).
+static inline __m512i InLaneToLinear(__m512i packed) {
+  const __m512i index = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  return _mm512_permutexvar_epi32(index, packed);
+}
+
+// The first n (0..64) bits set.
+static inline __mmask64 FirstBytes(int n) {
+  return n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
 }
 
 }  // namespace avx512vnni
