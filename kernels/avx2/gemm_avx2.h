@@ -113,11 +113,11 @@ QK_AVX2_INLINE void GemmTile(int kp, const int16_t* a, int lda, const int16_t* b
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   GemmAccumulate<MR>(kp, a, lda, b, acc);
-#pragma GCC unroll 6
+  const ChannelVec ch0 = LoadChannelVec(cp, n0, e.single_rounding);
+  const ChannelVec ch1 = LoadChannelVec(cp, n0 + 8, e.single_rounding);
   for (int i = 0; i < MR; ++i) {
-    const __m256i v0 = Requantize8(acc[i][0], cp, n0, e);
-    const __m256i v1 = Requantize8(acc[i][1], cp, n0 + 8, e);
-    Store16(out + size_t(i) * ldo, v0, v1, n);
+    Store16(out + size_t(i) * ldo, Requantize8(acc[i][0], ch0, e), Requantize8(acc[i][1], ch1, e),
+            n);
   }
 }
 

@@ -46,35 +46,68 @@ struct Epilogue {
         single_rounding(d.rounding == Rounding::kSingle) {}
 };
 
-// Double rounding: RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x << a, M), b).
-QK_AVX2_INLINE __m256i RequantizeDouble(__m256i x, __m256i mult, __m256i lshift, __m256i rshift) {
+// The per-channel values of 8 channels in registers, with everything that depends only on the
+// channel computed once per tile (the rows of a tile share them).
+struct ChannelVec {
+  __m256i bias, mult, mult_odd;  // mult_odd: the odd lanes' multipliers moved to even positions
+  __m256i s0, s1, s2, s3;  // double: lshift, rshift, 2^rshift - 1, (2^rshift - 1) >> 1
+                           // single: even / odd 64-bit total shifts, even / odd rounding terms
+};
+
+QK_AVX2_INLINE ChannelVec LoadChannelVec(const ChannelParams& cp, size_t c, bool single_rounding) {
+  auto load = [c](const int32_t* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + c));
+  };
+  ChannelVec v;
+  v.bias = load(cp.bias);
+  v.mult = load(cp.multiplier);
+  v.mult_odd = _mm256_srli_epi64(v.mult, 32);
+  const __m256i b = load(cp.b);
+  if (single_rounding) {
+    const __m256i one = _mm256_set1_epi64x(1);
+    v.s0 = _mm256_and_si256(b, _mm256_set1_epi64x(0xFFFFFFFF));
+    v.s1 = _mm256_srli_epi64(b, 32);
+    v.s2 = _mm256_sllv_epi64(one, _mm256_sub_epi64(v.s0, one));
+    v.s3 = _mm256_sllv_epi64(one, _mm256_sub_epi64(v.s1, one));
+  } else {
+    const __m256i one = _mm256_set1_epi32(1);
+    v.s0 = load(cp.a);
+    v.s1 = b;
+    v.s2 = _mm256_sub_epi32(_mm256_sllv_epi32(one, b), one);  // b = 31 gives 0x7FFFFFFF
+    v.s3 = _mm256_srli_epi32(v.s2, 1);
+  }
+  return v;
+}
+
+// Double rounding: RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x << lshift, M), rshift).
+QK_AVX2_INLINE __m256i RequantizeDouble(__m256i x, const ChannelVec& v) {
   // vpsllvd keeps the low 32 bits: the same wrap-around as the scalar uint32 shift.
-  const __m256i xs = _mm256_sllv_epi32(x, lshift);
+  const __m256i xs = _mm256_sllv_epi32(x, v.s0);
   // SRDHM: the scalar form (ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31 truncated toward zero equals
   // floor((ab + 2^30) / 2^31) for every int64 ab (ties go toward +inf in both), so one 64-bit add
   // and a shift suffice; only bits 31..62 are kept, which is the whole result whenever it fits.
   const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
-  const __m256i p_even = _mm256_add_epi64(_mm256_mul_epi32(xs, mult), nudge);
-  const __m256i p_odd = _mm256_add_epi64(
-      _mm256_mul_epi32(_mm256_srli_epi64(xs, 32), _mm256_srli_epi64(mult, 32)), nudge);
+  const __m256i p_even = _mm256_add_epi64(_mm256_mul_epi32(xs, v.mult), nudge);
+  const __m256i p_odd =
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(xs, 32), v.mult_odd), nudge);
   const __m256i q_even = _mm256_srli_epi64(p_even, 31);  // bits 31..62 -> low dword
   const __m256i q_odd = _mm256_slli_epi64(p_odd, 1);     // bits 31..62 -> high dword
   __m256i q = _mm256_blend_epi32(q_even, q_odd, 0xAA);
   // The one overflowing lane, INT32_MIN * INT32_MIN, yields floor(2^62 / 2^31) = 2^31, whose low
   // dword is INT32_MIN; flipping all its bits gives the saturated INT32_MAX like the scalar code.
+  // (Validation keeps multipliers >= 0, so this lane is unreachable through the API.)
   const __m256i min = _mm256_set1_epi32(INT32_MIN);
-  const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(xs, min), _mm256_cmpeq_epi32(mult, min));
+  const __m256i sat =
+      _mm256_and_si256(_mm256_cmpeq_epi32(xs, min), _mm256_cmpeq_epi32(v.mult, min));
   q = _mm256_xor_si256(q, sat);
   // RoundingDivideByPOT: (q >> b) + (remainder > threshold), threshold = mask/2 + (q < 0): ties
   // round away from zero. mask = 2^b - 1 (b = 31 gives 0x7FFFFFFF), so remainder and threshold are
   // both non-negative and the signed compare is the scalar unsigned/64-bit one.
-  const __m256i one = _mm256_set1_epi32(1);
-  const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, rshift), one);
-  const __m256i remainder = _mm256_and_si256(q, mask);
+  const __m256i remainder = _mm256_and_si256(q, v.s2);
   const __m256i negative = _mm256_cmpgt_epi32(_mm256_setzero_si256(), q);  // -1 where q < 0
-  const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), negative);
+  const __m256i threshold = _mm256_sub_epi32(v.s3, negative);
   const __m256i round_up = _mm256_cmpgt_epi32(remainder, threshold);  // -1 where rounding up
-  return _mm256_sub_epi32(_mm256_srav_epi32(q, rshift), round_up);
+  return _mm256_sub_epi32(_mm256_srav_epi32(q, v.s1), round_up);
 }
 
 // Arithmetic right shift of int64 lanes by per-lane counts 0..63 (AVX2 has no vpsraq):
@@ -87,32 +120,26 @@ QK_AVX2_INLINE __m256i Sra64(__m256i v, __m256i count) {
 // Single rounding: (x * M + 2^(t-1)) >> t with t = 31 - shift in [1, 62], then the low 32 bits.
 // |x * M| < 2^62, so the 64-bit sum never wraps; the arithmetic shift (ties toward +inf, like
 // the scalar floor) is exact through Sra64.
-QK_AVX2_INLINE __m256i RequantizeSingle(__m256i x, __m256i mult, __m256i total) {
-  const __m256i low = _mm256_set1_epi64x(0xFFFFFFFF);
-  const __m256i one = _mm256_set1_epi64x(1);
-  const __m256i t_even = _mm256_and_si256(total, low);
-  const __m256i t_odd = _mm256_srli_epi64(total, 32);
-  __m256i p_even = _mm256_mul_epi32(x, mult);
-  __m256i p_odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(mult, 32));
-  p_even = _mm256_add_epi64(p_even, _mm256_sllv_epi64(one, _mm256_sub_epi64(t_even, one)));
-  p_odd = _mm256_add_epi64(p_odd, _mm256_sllv_epi64(one, _mm256_sub_epi64(t_odd, one)));
-  const __m256i r_even = Sra64(p_even, t_even);
-  const __m256i r_odd = _mm256_slli_epi64(Sra64(p_odd, t_odd), 32);
+QK_AVX2_INLINE __m256i RequantizeSingle(__m256i x, const ChannelVec& v) {
+  const __m256i p_even = _mm256_add_epi64(_mm256_mul_epi32(x, v.mult), v.s2);
+  const __m256i p_odd =
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), v.mult_odd), v.s3);
+  const __m256i r_even = Sra64(p_even, v.s0);
+  const __m256i r_odd = _mm256_slli_epi64(Sra64(p_odd, v.s1), 32);
   return _mm256_blend_epi32(r_even, r_odd, 0xAA);
 }
 
-// acc (+ bias, wrapping) -> clamped output value + zero point, for the 8 channels at c.
-QK_AVX2_INLINE __m256i Requantize8(__m256i acc, const ChannelParams& cp, size_t c,
-                                   const Epilogue& e) {
-  auto load = [c](const int32_t* p) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + c));
-  };
-  const __m256i x = _mm256_add_epi32(acc, load(cp.bias));  // vpaddd wraps like WrappingAdd
-  const __m256i scaled = e.single_rounding ? RequantizeSingle(x, load(cp.multiplier), load(cp.b))
-                                           : RequantizeDouble(x, load(cp.multiplier), load(cp.a),
-                                                              load(cp.b));
+// acc (+ bias, wrapping) -> clamped output value + zero point, for 8 channels.
+QK_AVX2_INLINE __m256i Requantize8(__m256i acc, const ChannelVec& v, const Epilogue& e) {
+  const __m256i x = _mm256_add_epi32(acc, v.bias);  // vpaddd wraps like WrappingAdd
+  const __m256i scaled = e.single_rounding ? RequantizeSingle(x, v) : RequantizeDouble(x, v);
   const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(scaled, e.lo), e.hi);
   return _mm256_add_epi32(clamped, e.zp);
+}
+
+QK_AVX2_INLINE __m256i Requantize8(__m256i acc, const ChannelParams& cp, size_t c,
+                                   const Epilogue& e) {
+  return Requantize8(acc, LoadChannelVec(cp, c, e.single_rounding), e);
 }
 
 // Stores the first n (<= 16) of 16 in-range int32 values v0 (0..7), v1 (8..15) as OutT.
