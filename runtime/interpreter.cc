@@ -134,14 +134,17 @@ bool Interpreter::Build(const InterpreterOptions& options, std::string* error) {
 }
 
 // Greedy arena planning (like TFLite Micro's GreedyMemoryPlanner): each activation lives from the
-// operator that writes it (model inputs: from the start) to its last reader (model outputs: to the
-// end); the largest are placed first, each at the lowest offset that overlaps no live neighbour.
+// operator that writes it to its last reader (model inputs and outputs: the whole run); the largest are placed first, each at the lowest offset that overlaps no live neighbour.
 bool Interpreter::PlanMemory(std::string* error) {
   const Model& m = model_;
   const int n = int(m.tensors.size());
   const int end = int(m.operators.size());
   std::vector<int> first(n, -2), last(n, -2);
-  for (int t : m.inputs) first[t] = last[t] = -1;
+  // Model inputs keep their slot for the whole run: callers may set them once and Invoke again.
+  for (int t : m.inputs) {
+    first[t] = -1;
+    last[t] = end;
+  }
   for (int i = 0; i < end; ++i) {
     for (int t : m.operators[i].inputs) {
       if (t >= 0 && !m.tensors[t].is_constant()) last[t] = std::max(last[t], i);
