@@ -19,7 +19,6 @@
 
 #include "kernels/avx512vnni/requantize_avx512vnni.h"
 #include "kernels/common/gemm_pack.h"
-#include "kernels/common/im2col.h"
 
 namespace qk {
 namespace avx512vnni {
@@ -75,6 +74,80 @@ void CopyRowsAvx512(const OpDesc& d, const uint8_t* input, int group, int64_t ro
       const __m512i x = _mm512_maskz_loadu_epi8(load, src + j);
       _mm512_mask_storeu_epi8(dst + j, store,
                               _mm512_xor_si512(x, _mm512_maskz_mov_epi8(load, flips)));
+    }
+  }
+}
+
+// Copies n bytes XOR flip: masked loads read exactly n bytes; the stores are whole 64-byte
+// vectors, which may spill up to 63 bytes past dst + n. Im2ColRowsAvx512 writes every row front to
+// back, so a later store overwrites any spill, and the A block has kSpill bytes of slack.
+constexpr int kSpill = 64;
+// `end` is the end of the input buffer: a full 64-byte load is used only when it stays inside.
+inline void CopyFlipped(const uint8_t* src, int n, const uint8_t* end, __m512i flips,
+                        uint8_t* dst) {
+  for (int j = 0; j < n; j += 64) {
+    const __m512i x = end - (src + j) >= 64 ? _mm512_loadu_si512(src + j)
+                                           : _mm512_maskz_loadu_epi8(FirstBytes(n - j), src + j);
+    _mm512_storeu_si512(dst + j, _mm512_xor_si512(x, flips));
+  }
+}
+
+inline void Fill(uint8_t* dst, int n, __m512i value) {
+  for (int j = 0; j < n; j += 64) _mm512_storeu_si512(dst + j, value);
+}
+
+// common::Im2ColRows with vector copies: the same bytes, much faster for the small channel counts
+// of first layers (a kernel row of 3x3x3 is one 9-byte run). Writes up to kSpill bytes past the
+// last row.
+void Im2ColRowsAvx512(const OpDesc& d, const uint8_t* input, int group, int64_t row0, int rows,
+                      int kp, uint8_t flip, uint8_t pad_byte, uint8_t* out) {
+  const int gic = d.in_c / d.groups;
+  const int k = d.kernel_h * d.kernel_w * gic;
+  const int64_t pixels = int64_t{d.out_h} * d.out_w;
+  const bool row_runs = d.dilation_w == 1 && gic == d.in_c;
+  const __m512i flips = _mm512_set1_epi8(static_cast<char>(flip));
+  const __m512i pads = _mm512_set1_epi8(static_cast<char>(pad_byte));
+  const __m512i zero = _mm512_setzero_si512();
+  const uint8_t* end = input + d.InputElements();
+  int b = static_cast<int>(row0 / pixels);
+  int rem = static_cast<int>(row0 - int64_t{b} * pixels);
+  int oy = rem / d.out_w, ox = rem % d.out_w;
+  for (int i = 0; i < rows; ++i) {
+    uint8_t* dst = out + int64_t{i} * kp;
+    const int ix0 = ox * d.stride_w - d.pad_left;
+    const bool x_inside = ix0 >= 0 && ix0 + (d.kernel_w - 1) * d.dilation_w < d.in_w;
+    const uint8_t* image = input + int64_t{b} * d.in_h * d.in_w * d.in_c + int64_t{group} * gic;
+    for (int ky = 0; ky < d.kernel_h; ++ky) {
+      const int iy = oy * d.stride_h - d.pad_top + ky * d.dilation_h;
+      const bool row_inside = iy >= 0 && iy < d.in_h;
+      if (!row_inside) {
+        Fill(dst, d.kernel_w * gic, pads);  // outside taps read as the input zero point
+        dst += d.kernel_w * gic;
+        continue;
+      }
+      const uint8_t* line = image + int64_t{iy} * d.in_w * d.in_c;
+      if (x_inside && row_runs) {
+        CopyFlipped(line + int64_t{ix0} * d.in_c, d.kernel_w * gic, end, flips, dst);
+        dst += d.kernel_w * gic;
+        continue;
+      }
+      for (int kx = 0; kx < d.kernel_w; ++kx) {
+        const int ix = ix0 + kx * d.dilation_w;
+        if (ix >= 0 && ix < d.in_w) {
+          CopyFlipped(line + int64_t{ix} * d.in_c, gic, end, flips, dst);
+        } else {
+          Fill(dst, gic, pads);
+        }
+        dst += gic;
+      }
+    }
+    Fill(dst, kp - k, zero);
+    if (++ox == d.out_w) {
+      ox = 0;
+      if (++oy == d.out_h) {
+        oy = 0;
+        ++b;
+      }
     }
   }
 }
@@ -226,7 +299,8 @@ void PackGemm(const OpDesc& d, PackedData* p) {
 size_t GemmWorkspaceBytes(const OpDesc& d) {
   const GemmGeometry g = common::GemmGeometryOf(d, kNR);
   const int64_t mc = RowBlock(g);
-  return static_cast<size_t>(mc * g.kp + mc * int64_t{sizeof(int32_t)});
+  // A block, its spill slack, up to 3 bytes to align the row terms, the row terms.
+  return static_cast<size_t>(mc * g.kp + kSpill + 3 + mc * int64_t{sizeof(int32_t)});
 }
 
 void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* output,
@@ -235,7 +309,8 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
   const bool u8 = d.type == DataType::kUInt8;
   const int64_t mc = RowBlock(g);
   uint8_t* a = static_cast<uint8_t*>(workspace);
-  int32_t* row_term = reinterpret_cast<int32_t*>(a + mc * g.kp);  // kp % 4 == 0: aligned
+  const uintptr_t terms = reinterpret_cast<uintptr_t>(a + mc * g.kp + kSpill);
+  int32_t* row_term = reinterpret_cast<int32_t*>((terms + 3) & ~uintptr_t{3});
   const uint8_t* in = static_cast<const uint8_t*>(input);
   uint8_t* out = static_cast<uint8_t*>(output);
   const uint8_t flip = u8 ? 0x00 : 0x80;
@@ -253,7 +328,7 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
     const int rows = static_cast<int>(std::min<int64_t>(mc, g.m - m0));
     for (int grp = 0; grp < g.groups; ++grp) {
       if (im2col) {
-        common::Im2ColRows(d, in, grp, m0, rows, g.kp, flip, pad, a);
+        Im2ColRowsAvx512(d, in, grp, m0, rows, g.kp, flip, pad, a);
       } else {
         CopyRowsAvx512(d, in, grp, m0, rows, g.kp, flip, a);
       }
