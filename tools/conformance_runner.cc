@@ -38,8 +38,10 @@ Requantization QuantOf(const qkv::Case& c) {
   return q;
 }
 
+// The file's padding rule (SAME/VALID) or, with `explicit_pads`, the same padding spelled out:
+// top/left from the file's `pad`, bottom/right the rest of TFLite's total padding.
 template <typename P>
-void SetGeometry(const qkv::Case& c, P* p) {
+void SetGeometry(const qkv::Case& c, bool explicit_pads, P* p) {
   p->type = TypeOf(c);
   p->batch = c.input_shape[0];
   p->input_height = c.input_shape[1];
@@ -52,6 +54,19 @@ void SetGeometry(const qkv::Case& c, P* p) {
   p->dilation_height = c.dilation_h;
   p->dilation_width = c.dilation_w;
   p->padding = c.padding == qkv::PaddingType::kSame ? Padding::kSame : Padding::kValid;
+  if (explicit_pads) {
+    auto total = [](int64_t in, int64_t out, int64_t k, int64_t s, int64_t d) {
+      const int64_t t = (out - 1) * s + (k - 1) * d + 1 - in;
+      return static_cast<int>(t > 0 ? t : 0);
+    };
+    p->padding = Padding::kExplicit;
+    p->pad_top = c.pad_h;
+    p->pad_left = c.pad_w;
+    p->pad_bottom = total(c.input_shape[1], c.output_shape[1], c.filter_shape[1], c.stride_h,
+                          c.dilation_h) - c.pad_h;
+    p->pad_right = total(c.input_shape[2], c.output_shape[2], c.filter_shape[2], c.stride_w,
+                         c.dilation_w) - c.pad_w;
+  }
   p->quant = QuantOf(c);
 }
 
@@ -66,14 +81,14 @@ std::string CheckSize(const Status& s, int oh, int ow, const qkv::Case& c) {
 }
 
 // Asks the library for the output geometry, then packs.
-std::string Pack(const qkv::Case& c, const void* filter, const void* bias, Isa isa,
-                 PackedOp* op) {
+std::string Pack(const qkv::Case& c, bool explicit_pads, const void* filter, const void* bias,
+                 Isa isa, PackedOp* op) {
   Status s;
   std::string geometry;
   int oh = 0, ow = 0;
   if (c.op == qkv::Op::kConv2D) {
     Conv2DParams p;
-    SetGeometry(c, &p);
+    SetGeometry(c, explicit_pads, &p);
     p.output_channels = c.filter_shape[0];
     p.groups = c.groups;
     const Status size = Conv2DOutputSize(p, &oh, &ow);
@@ -81,7 +96,7 @@ std::string Pack(const qkv::Case& c, const void* filter, const void* bias, Isa i
     if (geometry.empty()) s = PackConv2D(p, filter, bias, op, isa);
   } else if (c.op == qkv::Op::kDepthwiseConv2D) {
     DepthwiseConv2DParams p;
-    SetGeometry(c, &p);
+    SetGeometry(c, explicit_pads, &p);
     p.depth_multiplier = c.depth_multiplier;
     const Status size = DepthwiseConv2DOutputSize(p, &oh, &ow);
     geometry = CheckSize(size, oh, ow, c);
@@ -111,12 +126,12 @@ constexpr size_t kGuard = 64;
 constexpr int kGuardValue = 0x5A;
 
 template <typename T, typename W, typename B>
-std::string RunTyped(const qkv::Case& c, Isa isa, std::string* kernel) {
-  const std::vector<T> input(c.input.begin(), c.input.end());  // values are range-checked
-  const std::vector<W> filter(c.filter.begin(), c.filter.end());
-  const std::vector<B> bias(c.bias.begin(), c.bias.end());
+std::string RunOnce(const qkv::Case& c, bool explicit_pads, const std::vector<T>& input,
+                    const std::vector<W>& filter, const std::vector<B>& bias, Isa isa,
+                    std::string* kernel) {
   PackedOp op;
-  std::string err = Pack(c, filter.data(), bias.empty() ? nullptr : bias.data(), isa, &op);
+  std::string err =
+      Pack(c, explicit_pads, filter.data(), bias.empty() ? nullptr : bias.data(), isa, &op);
   if (!op.empty()) *kernel = op.kernel_name();
   if (!err.empty()) return err;
   std::vector<T> output(c.output.size() + 2 * kGuard, static_cast<T>(kGuardValue));
@@ -137,6 +152,21 @@ std::string RunTyped(const qkv::Case& c, Isa isa, std::string* kernel) {
              ", got " + std::to_string(got);
     }
   }
+  return "";
+}
+
+// Runs the case as the file states it and, for conv/depthwise, once more with the same padding
+// given explicitly (Padding::kExplicit), which must give the same output.
+template <typename T, typename W, typename B>
+std::string RunTyped(const qkv::Case& c, Isa isa, std::string* kernel) {
+  const std::vector<T> input(c.input.begin(), c.input.end());  // values are range-checked
+  const std::vector<W> filter(c.filter.begin(), c.filter.end());
+  const std::vector<B> bias(c.bias.begin(), c.bias.end());
+  std::string err = RunOnce(c, false, input, filter, bias, isa, kernel);
+  if (!err.empty() || c.op == qkv::Op::kFullyConnected) return err;
+  std::string explicit_kernel;
+  err = RunOnce(c, true, input, filter, bias, isa, &explicit_kernel);
+  if (!err.empty()) return "with the padding given explicitly (" + explicit_kernel + "): " + err;
   return "";
 }
 

@@ -23,7 +23,8 @@ struct FileOutcome {
 
 // Checks every case or row of `file` on `isa` (which must be supported). Every case counts once:
 // it passes only if the multipliers recomputed from its scales, the library's output geometry and
-// every output element all agree with the file. Rows test ISA-independent scalar helpers; they
+// every output element all agree with the file (conv/depthwise: both with the file's SAME/VALID
+// rule and with the same padding given as Padding::kExplicit; no write outside the output). Rows test ISA-independent scalar helpers; they
 // are checked (and counted) once per call, i.e. once per ISA like the cases.
 FileOutcome RunFile(const qkv::File& file, Isa isa, bool verbose);
 
