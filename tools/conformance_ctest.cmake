@@ -1,6 +1,6 @@
 # Runs qk-conformance for a ctest check: cmake -DTOOL=<exe> -DARGS=<a|b|c> -DEXPECT_EXIT=<n>
 #   [-DEXPECT_LINE=<regex every stdout line matches>] [-DEXPECT_LAST=<regex for the last line>]
-#   [-DEXPECT_STDERR=<regex>] [-DEMULATOR=<cmd>] -P conformance_ctest.cmake
+#   [-DEXPECT_STDERR=<regex>] [-DEMULATOR=<cmd|arg|...>] -P conformance_ctest.cmake
 # With the environment variable QK_CONFORMANCE_NEEDS_DIR set to a missing directory it prints
 # "QK_SKIP: ..." (the test's SKIP_REGULAR_EXPRESSION) unless QK_REQUIRE_SHARED=1, then it fails.
 set(needs "$ENV{QK_CONFORMANCE_NEEDS_DIR}")
@@ -12,7 +12,8 @@ if(NOT needs STREQUAL "" AND NOT IS_DIRECTORY "${needs}")
   return()
 endif()
 string(REPLACE "|" ";" args "${ARGS}")
-execute_process(COMMAND ${EMULATOR} ${TOOL} ${args}
+string(REPLACE "|" ";" emulator "${EMULATOR}")
+execute_process(COMMAND ${emulator} ${TOOL} ${args}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("---- stdout\n${out}---- stderr\n${err}---- exit ${rc}")
 if(NOT rc STREQUAL "${EXPECT_EXIT}")
