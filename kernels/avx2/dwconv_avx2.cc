@@ -31,10 +31,12 @@ DwShape GetDwShape(const OpDesc& d) {
 size_t Align64(size_t n) { return (n + 63) / 64 * 64; }
 size_t ElemSize(const OpDesc& d) { return d.type == DataType::kInt16 ? 2 : 1; }
 
-// Workspace: the zero-point row (blocks*16 elements), one pointer per tap (+1 for an odd tap),
+// Workspace: the zero-point row (blocks*16 elements), one pointer per tap (+1) per output column,
 // then the expanded input when depth_multiplier > 1.
 size_t ZpRowBytes(const OpDesc& d) { return Align64(size_t(GetDwShape(d).blocks) * kBlock * 8); }
-size_t TapBytes(const OpDesc& d) { return Align64((size_t(GetDwShape(d).taps) + 1) * 8); }
+size_t TapBytes(const OpDesc& d) {
+  return Align64(size_t(d.out_w) * (size_t(GetDwShape(d).taps) + 1) * sizeof(void*));
+}
 
 // 16 activations of channel block c0 (n valid) as int16, zero point subtracted.
 template <typename T>
@@ -74,14 +76,24 @@ QK_AVX2_INLINE void AccumulatePairs(const T* const* tap, int c0, int n, const in
   *c8_15 = _mm256_permute2x128_si256(acc0, acc1, 0x31);
 }
 
-// One block of 16 output channels at channel c0 (n valid).
+// One block of 16 output channels at channel c0 (n valid). Int8/uint8: the block's requantization
+// values are prepared once per output row (Prepare), the int16x8 ones are read per call.
+struct BlockParams8 {
+  ChannelVec v0, v1;
+};
+QK_AVX2_INLINE BlockParams8 Prepare(const ChannelParams& cp, int c0, const Epilogue& e) {
+  return BlockParams8{LoadChannelVec(cp, c0, e.single_rounding),
+                      LoadChannelVec(cp, c0 + 8, e.single_rounding)};
+}
+QK_AVX2_INLINE const Params64& Prepare(const Params64& p, int, const Epilogue&) { return p; }
+
 template <typename T>
 QK_AVX2_INLINE void Block(const OpDesc&, const DwShape& s, const T* const* tap, int c0, int n,
-                          const int16_t* w, __m256i zp, const ChannelParams& cp,
+                          const int16_t* w, __m256i zp, const BlockParams8& bp,
                           const Epilogue& e, T* out) {
   __m256i a, b;
   AccumulatePairs(tap, c0, n, w, 0, s.tap_pairs, zp, &a, &b);
-  Store16(out + c0, Requantize8(a, cp, c0, e), Requantize8(b, cp, c0 + 8, e), n);
+  Store16(out + c0, Requantize8(a, bp.v0, e), Requantize8(b, bp.v1, e), n);
 }
 
 QK_AVX2_INLINE void Block(const OpDesc& d, const DwShape& s, const int16_t* const* tap, int c0,
@@ -104,20 +116,24 @@ QK_AVX2_INLINE void Block(const OpDesc& d, const DwShape& s, const int16_t* cons
 }
 
 // `d` has depth multiplier 1 here (in_c == out_c); Params is ChannelParams or Params64.
+// Per output row: the tap pointers of every pixel (outside taps -> the zero-point row), then
+// channel block by channel block so that a block's weights and requantization values are reused
+// across the row.
 template <typename T, typename Params>
 void Depthwise(const OpDesc& d, const int16_t* packed, const Params& params, const T* input,
                T* output, char* ws) {
   const DwShape s = GetDwShape(d);
   T* zp_row = reinterpret_cast<T*>(ws);
-  const T** tap = reinterpret_cast<const T**>(ws + ZpRowBytes(d));
+  const T** taps = reinterpret_cast<const T**>(ws + ZpRowBytes(d));
+  const int stride = s.taps + 1;  // + the odd tap's partner: zero weights and (zp - zp) = 0
   std::fill(zp_row, zp_row + size_t(s.blocks) * kBlock, static_cast<T>(d.input_zp));
-  tap[s.taps] = zp_row;  // the odd tap's partner: zero weights and (zp - zp) = 0
   const Epilogue e(d);
   const __m256i zp = _mm256_set1_epi16(static_cast<int16_t>(d.input_zp));
   const int C = d.in_c;
   for (int b = 0; b < d.batch; ++b) {
     for (int oy = 0; oy < d.out_h; ++oy) {
       for (int ox = 0; ox < d.out_w; ++ox) {
+        const T** tap = taps + size_t(ox) * stride;
         for (int ky = 0, t = 0; ky < d.kernel_h; ++ky) {
           const int iy = oy * d.stride_h - d.pad_top + ky * d.dilation_h;
           for (int kx = 0; kx < d.kernel_w; ++kx, ++t) {
@@ -126,11 +142,16 @@ void Depthwise(const OpDesc& d, const int16_t* packed, const Params& params, con
             tap[t] = inside ? input + ((size_t(b) * d.in_h + iy) * d.in_w + ix) * C : zp_row;
           }
         }
-        T* out = output + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * C;
-        for (int blk = 0; blk < s.blocks; ++blk) {
-          const int c0 = blk * kBlock;
-          Block(d, s, tap, c0, std::min(kBlock, C - c0),
-                packed + size_t(blk) * s.tap_pairs * 2 * kBlock, zp, params, e, out);
+        tap[s.taps] = zp_row;
+      }
+      T* out_row = output + (size_t(b) * d.out_h + oy) * d.out_w * C;
+      for (int blk = 0; blk < s.blocks; ++blk) {
+        const int c0 = blk * kBlock;
+        const int n = std::min(kBlock, C - c0);
+        const int16_t* w = packed + size_t(blk) * s.tap_pairs * 2 * kBlock;
+        const auto& bp = Prepare(params, c0, e);
+        for (int ox = 0; ox < d.out_w; ++ox) {
+          Block(d, s, taps + size_t(ox) * stride, c0, n, w, zp, bp, e, out_row + size_t(ox) * C);
         }
       }
     }

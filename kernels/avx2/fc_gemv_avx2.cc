@@ -24,16 +24,6 @@ QK_AVX2_INLINE __m256i Reduce8(const __m256i (&v)[kRows]) {
                           _mm256_permute2x128_si256(lo, hi, 0x31));
 }
 
-// Stores the first n (<= 8) of 8 in-range int32 values as OutT.
-template <typename OutT>
-QK_AVX2_INLINE void Store8(OutT* out, __m256i v, int n) {
-  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  alignas(16) OutT tmp[16];
-  const __m128i b = std::is_signed<OutT>::value ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
-  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
-  std::memcpy(out, tmp, size_t(n) * sizeof(OutT));
-}
-
 template <typename T>
 QK_AVX2_INLINE __m256i LoadWeights16(const T* w) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));

@@ -114,6 +114,10 @@ QK_AVX2_INLINE void GemmTile(int kp, const int16_t* a, int lda, const int16_t* b
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   GemmAccumulate<MR>(kp, a, lda, b, acc);
   const ChannelVec ch0 = LoadChannelVec(cp, n0, e.single_rounding);
+  if (n <= 8) {  // the panel's right half is padding: skip its requantization
+    for (int i = 0; i < MR; ++i) Store8(out + size_t(i) * ldo, Requantize8(acc[i][0], ch0, e), n);
+    return;
+  }
   const ChannelVec ch1 = LoadChannelVec(cp, n0 + 8, e.single_rounding);
   for (int i = 0; i < MR; ++i) {
     Store16(out + size_t(i) * ldo, Requantize8(acc[i][0], ch0, e), Requantize8(acc[i][1], ch1, e),
@@ -197,10 +201,38 @@ struct Im2colFill {
   void operator()(int g, int m0, int rows, int16_t* dst, int lda) const {
     const int gic = d.in_c / d.groups;
     const int pixels = d.out_h * d.out_w;
-    for (int r = 0; r < rows; ++r) {
-      const int m = m0 + r;
-      const int b = m / pixels, oy = (m % pixels) / d.out_w, ox = m % d.out_w;
+    const int K = d.KernelDepth();
+    int b = m0 / pixels, oy = (m0 % pixels) / d.out_w, ox = m0 % d.out_w;
+    for (int r = 0; r < rows; ++r, ++ox) {
+      if (ox == d.out_w) {  // next output row (and image)
+        ox = 0;
+        if (++oy == d.out_h) {
+          oy = 0;
+          ++b;
+        }
+      }
       int16_t* out = dst + size_t(r) * lda;
+      const int iy0 = oy * d.stride_h - d.pad_top, ix0 = ox * d.stride_w - d.pad_left;
+      if (iy0 >= 0 && iy0 + (d.kernel_h - 1) * d.dilation_h < d.in_h && ix0 >= 0 &&
+          ix0 + (d.kernel_w - 1) * d.dilation_w < d.in_w) {  // every tap inside: no checks
+        const InT* origin =
+            input + ((size_t(b) * d.in_h + iy0) * d.in_w + ix0) * d.in_c + size_t(g) * gic;
+        const size_t dy = size_t(d.dilation_h) * d.in_w * d.in_c, dx = size_t(d.dilation_w) * d.in_c;
+        for (int ky = 0; ky < d.kernel_h; ++ky) {
+          const InT* in = origin + ky * dy;
+          if (gic == 1) {
+            for (int kx = 0; kx < d.kernel_w; ++kx) {
+              *out++ = static_cast<int16_t>(in[kx * dx] - d.input_zp);
+            }
+          } else {
+            for (int kx = 0; kx < d.kernel_w; ++kx, out += gic) {
+              WidenSubtract(in + kx * dx, d.input_zp, gic, out);
+            }
+          }
+        }
+        if (K & 1) *out = 0;
+        continue;
+      }
       for (int ky = 0; ky < d.kernel_h; ++ky) {
         const int iy = oy * d.stride_h - d.pad_top + ky * d.dilation_h;
         for (int kx = 0; kx < d.kernel_w; ++kx, out += gic) {
@@ -218,7 +250,6 @@ struct Im2colFill {
           }
         }
       }
-      const int K = d.KernelDepth();
       if (K & 1) dst[size_t(r) * lda + K] = 0;
     }
   }

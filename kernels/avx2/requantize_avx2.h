@@ -169,6 +169,26 @@ QK_AVX2_INLINE void Store16(OutT* out, __m256i v0, __m256i v1, int n) {
   }
 }
 
+// Stores the first n (<= 8) of 8 in-range int32 values as OutT.
+template <typename OutT>
+QK_AVX2_INLINE void Store8(OutT* out, __m256i v, int n) {
+  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  const __m128i b = sizeof(OutT) == 2              ? w
+                    : std::is_signed<OutT>::value ? _mm_packs_epi16(w, w)
+                                                  : _mm_packus_epi16(w, w);
+  if (n == 8) {
+    if (sizeof(OutT) == 2) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
+    } else {
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out), b);
+    }
+    return;
+  }
+  alignas(16) OutT tmp[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
+  std::memcpy(out, tmp, size_t(n) * sizeof(OutT));
+}
+
 // Widens n activations to int16 and subtracts the zero point (n elements read, n written).
 void WidenSubtract(const int8_t* src, int32_t zp, int n, int16_t* dst);
 void WidenSubtract(const uint8_t* src, int32_t zp, int n, int16_t* dst);
