@@ -46,25 +46,18 @@ inline int PermutedChannel(int c) {
   return 16 * i + 4 * lane + p;
 }
 
-// One output pixel of one 64-channel chunk: accumulators (permuted order) before the bias.
-// tap_offset[t] is tap t's byte offset from the pixel's first tap; inside[t] (kChecked only)
-// says whether that tap lies in the image.
-template <bool kChecked>
-inline void DwPixel(const int8_t* image, ptrdiff_t origin, const int* tap_offset, const bool* inside, int taps,
-                    int tap_groups, __mmask64 load_mask, __m512i pad, const int8_t* weights,
-                    __m512i acc[4]) {
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+// One step of 64 lanes (one pixel's 64 channels, or two pixels' 32): accumulators, in the
+// permuted order, before the bias. load(t) returns tap t's 64 bytes (x ^ 0x80, or the padding).
+template <typename LoadTap>
+inline void DwStep(int taps, int tap_groups, __m512i pad, const int8_t* weights, LoadTap load,
+                   __m512i acc[4]) {
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
   for (int tg = 0; tg < tap_groups; ++tg) {
     __m512i x[4];
 #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j) {
       const int t = tg * 4 + j;
-      if (t < taps && (!kChecked || inside[t])) {
-        x[j] = _mm512_xor_si512(_mm512_maskz_loadu_epi8(load_mask, image + (origin + tap_offset[t])), flip);
-      } else {
-        x[j] = pad;
-      }
+      x[j] = t < taps ? load(t) : pad;
     }
     const __m512i lo01 = _mm512_unpacklo_epi8(x[0], x[1]);
     const __m512i hi01 = _mm512_unpackhi_epi8(x[0], x[1]);
@@ -78,6 +71,10 @@ inline void DwPixel(const int8_t* image, ptrdiff_t origin, const int* tap_offset
   }
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
+
+// With at most 32 channels, one step computes two output pixels: the first in 128-bit lanes 0-1,
+// the second in lanes 2-3; PackDw then stores channels 0..31 also as channels 32..63.
+inline bool DualPixel(const OpDesc& d) { return d.out_c <= 32; }
 
 }  // namespace
 
@@ -108,6 +105,14 @@ void PackDw(const OpDesc& d, PackedData* p) {
     bias[i] = static_cast<int32_t>(static_cast<uint32_t>(p->bias32[c]) - zp_term);
     mult[i] = p->multiplier[c];
     shift[i] = p->shift[c];
+    if (DualPixel(d)) {  // the second pixel's copy, channel c + 32
+      const int j = PermutedChannel(c + 32);
+      bias[j] = bias[i], mult[j] = mult[i], shift[j] = shift[i];
+      for (int t = 0; t < g.taps; ++t) {
+        packed[size_t(t / 4) * 256 + PackedOffset(c + 32, t % 4)] =
+            packed[size_t(t / 4) * 256 + PackedOffset(c, t % 4)];
+      }
+    }
   }
 }
 
@@ -121,9 +126,11 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
   const int32_t* mult = bias + cp;
   const int32_t* shift = mult + cp;
   const __m512i pad = _mm512_set1_epi8(static_cast<char>(d.input_zp ^ 0x80));
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const bool dual = DualPixel(d);
   const int channels = d.in_c;
   int tap_offset[kMaxTaps];
-  bool inside[kMaxTaps];
+  bool inside0[kMaxTaps], inside1[kMaxTaps];
   for (int t = 0; t < g.taps; ++t) {
     const int ky = t / d.kernel_w, kx = t % d.kernel_w;
     tap_offset[t] = (ky * d.dilation_h * d.in_w + kx * d.dilation_w) * channels;
@@ -150,38 +157,71 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
       rq[v] = MakeRequant16(mult + c0 + 16 * v, shift + c0 + 16 * v, d.rounding, d.output_zp,
                             d.act_min, d.act_max);
     }
-    const __mmask64 store = FirstBytes(n);
+    const __mmask64 store = FirstBytes(n);  // dual: its low 32 bits are each pixel's mask
     const int8_t* weights = p.packed.as<int8_t>() + size_t(chunk) * g.tap_groups * 256;
     for (int b = 0; b < d.batch; ++b) {
       const int8_t* image = in + size_t(b) * d.in_h * d.in_w * channels + c0;
       for (int oy = 0; oy < d.out_h; ++oy) {
         const int iy0 = oy * d.stride_h - d.pad_top;
         const bool row_inside = oy >= y_lo && oy < y_hi;
-        for (int ox = 0; ox < d.out_w; ++ox) {
-          const int ix0 = ox * d.stride_w - d.pad_left;
-          // The first tap's offset; for border pixels it may lie outside the image, and only
-          // in-image taps (origin + tap_offset) are ever dereferenced.
-          const ptrdiff_t origin = (ptrdiff_t(iy0) * d.in_w + ix0) * channels;
-          __m512i acc[4];
-          if (row_inside && ox >= x_lo && ox < x_hi) {
-            DwPixel<false>(image, origin, tap_offset, inside, g.taps, g.tap_groups, load_mask, pad,
-                           weights, acc);
-          } else {
+        const int step = dual ? 2 : 1;
+        for (int ox = 0; ox < d.out_w; ox += step) {
+          const bool second = dual && ox + 1 < d.out_w;
+          // Each pixel's first-tap offset; for border pixels it may lie outside the image, and
+          // only in-image taps (origin + tap_offset) are ever dereferenced.
+          const ptrdiff_t origin0 = (ptrdiff_t(iy0) * d.in_w + ox * d.stride_w - d.pad_left) *
+                                    channels;
+          const ptrdiff_t origin1 = origin0 + ptrdiff_t(d.stride_w) * channels;
+          const bool fast = row_inside && ox >= x_lo && ox + step - 1 < x_hi;
+          if (!fast) {
             for (int t = 0; t < g.taps; ++t) {
               const int iy = iy0 + (t / d.kernel_w) * d.dilation_h;
-              const int ix = ix0 + (t % d.kernel_w) * d.dilation_w;
-              inside[t] = iy >= 0 && iy < d.in_h && ix >= 0 && ix < d.in_w;
+              const int ix = ox * d.stride_w - d.pad_left + (t % d.kernel_w) * d.dilation_w;
+              const bool y_in = iy >= 0 && iy < d.in_h;
+              inside0[t] = y_in && ix >= 0 && ix < d.in_w;
+              const int ix1 = ix + d.stride_w;
+              inside1[t] = second && y_in && ix1 >= 0 && ix1 < d.in_w;
             }
-            DwPixel<true>(image, origin, tap_offset, inside, g.taps, g.tap_groups, load_mask, pad,
-                          weights, acc);
           }
-          int8_t* dst = out + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * d.out_c + c0;
+          __m512i acc[4];
+          if (!dual) {
+            auto load = [&](int t) {
+              if (!fast && !inside0[t]) return pad;
+              return _mm512_xor_si512(
+                  _mm512_maskz_loadu_epi8(load_mask, image + (origin0 + tap_offset[t])), flip);
+            };
+            DwStep(g.taps, g.tap_groups, pad, weights, load, acc);
+          } else {
+            // Outside taps read zp_in; the XOR with 0x80 is applied once to the joined vector.
+            const __m256i zp_half = _mm256_set1_epi8(static_cast<char>(d.input_zp));
+            const __mmask32 half_mask = static_cast<__mmask32>(load_mask);
+            auto half = [&](ptrdiff_t origin, int t) {
+              return _mm256_maskz_loadu_epi8(half_mask, image + (origin + tap_offset[t]));
+            };
+            auto load = [&](int t) {
+              const __m256i lo = fast || inside0[t] ? half(origin0, t) : zp_half;
+              const __m256i hi = fast || inside1[t] ? half(origin1, t) : zp_half;
+              return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), flip);
+            };
+            DwStep(g.taps, g.tap_groups, pad, weights, load, acc);
+          }
           __m512i y[4];
           for (int v = 0; v < 4; ++v) {
             const __m512i x = _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
             y[v] = Requantize16(x, rq[v]);
           }
-          _mm512_mask_storeu_epi8(dst, store, PackInLane(y[0], y[1], y[2], y[3], false));
+          const __m512i bytes = PackInLane(y[0], y[1], y[2], y[3], false);
+          int8_t* dst = out + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * d.out_c + c0;
+          if (!dual) {
+            _mm512_mask_storeu_epi8(dst, store, bytes);
+          } else {
+            const __mmask32 half_store = static_cast<__mmask32>(store);
+            _mm256_mask_storeu_epi8(dst, half_store, _mm512_castsi512_si256(bytes));
+            if (second) {
+              _mm256_mask_storeu_epi8(dst + d.out_c, half_store,
+                                      _mm512_extracti64x4_epi64(bytes, 1));
+            }
+          }
         }
       }
     }
