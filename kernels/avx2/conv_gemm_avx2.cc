@@ -11,7 +11,8 @@ namespace {
 template <typename T, template <typename> class Fill>
 void RunTyped(const internal::OpDesc& d, const internal::PackedData& data, const void* input,
               void* output, void* workspace) {
-  const Int32Tiler tiler{GetGemmShape(d).kp, GetChannelParams(d, data), Epilogue(d)};
+  const ChannelParams cp = GetChannelParams(d, data);
+  const Int32Tiler tiler{GetGemmShape(d).kp, cp, Epilogue(d, cp)};
   GemmDriver(d, data, static_cast<T*>(output), static_cast<int16_t*>(workspace),
              Fill<T>{d, static_cast<const T*>(input)}, tiler);
 }

@@ -86,6 +86,8 @@ QK_AVX2_INLINE BlockParams8 Prepare(const ChannelParams& cp, int c0, const Epilo
                       LoadChannelVec(cp, c0 + 8, e.single_rounding)};
 }
 QK_AVX2_INLINE const Params64& Prepare(const Params64& p, int, const Epilogue&) { return p; }
+Epilogue MakeEpilogue(const OpDesc& d, const ChannelParams& cp) { return Epilogue(d, cp); }
+Epilogue MakeEpilogue(const OpDesc& d, const Params64&) { return Epilogue(d); }
 
 template <typename T>
 QK_AVX2_INLINE void Block(const OpDesc&, const DwShape& s, const T* const* tap, int c0, int n,
@@ -127,7 +129,7 @@ void Depthwise(const OpDesc& d, const int16_t* packed, const Params& params, con
   const T** taps = reinterpret_cast<const T**>(ws + ZpRowBytes(d));
   const int stride = s.taps + 1;  // + the odd tap's partner: zero weights and (zp - zp) = 0
   std::fill(zp_row, zp_row + size_t(s.blocks) * kBlock, static_cast<T>(d.input_zp));
-  const Epilogue e(d);
+  const Epilogue e = MakeEpilogue(d, params);
   const __m256i zp = _mm256_set1_epi16(static_cast<int16_t>(d.input_zp));
   const int C = d.in_c;
   for (int b = 0; b < d.batch; ++b) {

@@ -34,7 +34,7 @@ template <typename T>
 void Gemv(const OpDesc& d, const PackedData& data, const T* input, T* output, int16_t* xs) {
   const int dp = PaddedDepth(d);
   const ChannelParams cp = GetChannelParams(d, data);
-  const Epilogue e(d);
+  const Epilogue e(d, cp);
   const T* weights = data.packed.as<T>();
   const __m256i wzp = _mm256_set1_epi16(static_cast<int16_t>(d.filter_zp));
   for (int b = 0; b < d.batch; ++b) {

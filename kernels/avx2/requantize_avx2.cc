@@ -8,7 +8,7 @@ namespace avx2 {
 
 void PackChannelParams(const internal::OpDesc& d, internal::PackedData* data) {
   const size_t stride = ChannelParamsStride(d.out_c);
-  data->packed_bias.assign(4 * stride, 0);
+  data->packed_bias.assign(4 * stride + 2, 0);
   int32_t* bias = data->packed_bias.data();
   int32_t* mult = bias + stride;
   int32_t* a = mult + stride;
@@ -24,13 +24,16 @@ void PackChannelParams(const internal::OpDesc& d, internal::PackedData* data) {
       a[c] = shift > 0 ? shift : 0;
       b[c] = shift > 0 ? 0 : -shift;
     }
+    if (a[c] != 0) b[stride] = 1;                          // any_left_shift
+    if (mult[c] == INT32_MIN) b[stride + 1] = 1;          // any_min_multiplier
   }
 }
 
 ChannelParams GetChannelParams(const internal::OpDesc& d, const internal::PackedData& data) {
   const size_t stride = ChannelParamsStride(d.out_c);
   const int32_t* base = data.packed_bias.data();
-  return ChannelParams{base, base + stride, base + 2 * stride, base + 3 * stride};
+  return ChannelParams{base,          base + stride,          base + 2 * stride, base + 3 * stride,
+                       base[4 * stride] != 0, base[4 * stride + 1] != 0};
 }
 
 void WidenSubtract(const int8_t* src, int32_t zp, int n, int16_t* dst) {

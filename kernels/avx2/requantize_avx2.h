@@ -26,24 +26,33 @@ struct ChannelParams {
   const int32_t* multiplier;
   const int32_t* a;
   const int32_t* b;
+  bool any_left_shift;      // double rounding: some shift > 0
+  bool any_min_multiplier;  // some multiplier == INT32_MIN (never, through the validated API)
 };
 
 inline size_t ChannelParamsStride(int out_c) { return (size_t(out_c) + 31) / 16 * 16; }
 
-// Fills data->packed_bias with [bias | multiplier | a | b] (4 arrays of ChannelParamsStride).
+// Fills data->packed_bias with [bias | multiplier | a | b] (4 arrays of ChannelParamsStride)
+// followed by the two flags of ChannelParams.
 void PackChannelParams(const internal::OpDesc& d, internal::PackedData* data);
 ChannelParams GetChannelParams(const internal::OpDesc& d, const internal::PackedData& data);
 
 // Clamp bounds and output zero point as vectors: the scaled value is clamped to
 // [act_min - zp, act_max - zp] and then zp is added, which equals clamp(scaled + zp) exactly.
+// The flags let the double-rounding path skip steps that are identities for this op's channels.
 struct Epilogue {
   __m256i lo, hi, zp;
   bool single_rounding;
+  bool left_shift = true, saturation = true;
   explicit Epilogue(const internal::OpDesc& d)
       : lo(_mm256_set1_epi32(d.act_min - d.output_zp)),
         hi(_mm256_set1_epi32(d.act_max - d.output_zp)),
         zp(_mm256_set1_epi32(d.output_zp)),
         single_rounding(d.rounding == Rounding::kSingle) {}
+  Epilogue(const internal::OpDesc& d, const ChannelParams& cp) : Epilogue(d) {
+    left_shift = cp.any_left_shift;
+    saturation = cp.any_min_multiplier;
+  }
 };
 
 // The per-channel values of 8 channels in registers, with everything that depends only on the
@@ -80,9 +89,10 @@ QK_AVX2_INLINE ChannelVec LoadChannelVec(const ChannelParams& cp, size_t c, bool
 }
 
 // Double rounding: RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x << lshift, M), rshift).
-QK_AVX2_INLINE __m256i RequantizeDouble(__m256i x, const ChannelVec& v) {
-  // vpsllvd keeps the low 32 bits: the same wrap-around as the scalar uint32 shift.
-  const __m256i xs = _mm256_sllv_epi32(x, v.s0);
+QK_AVX2_INLINE __m256i RequantizeDouble(__m256i x, const ChannelVec& v, const Epilogue& e) {
+  // vpsllvd keeps the low 32 bits: the same wrap-around as the scalar uint32 shift. (Skipped
+  // when every left shift is 0.)
+  const __m256i xs = e.left_shift ? _mm256_sllv_epi32(x, v.s0) : x;
   // SRDHM: the scalar form (ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31 truncated toward zero equals
   // floor((ab + 2^30) / 2^31) for every int64 ab (ties go toward +inf in both), so one 64-bit add
   // and a shift suffice; only bits 31..62 are kept, which is the whole result whenever it fits.
@@ -95,11 +105,14 @@ QK_AVX2_INLINE __m256i RequantizeDouble(__m256i x, const ChannelVec& v) {
   __m256i q = _mm256_blend_epi32(q_even, q_odd, 0xAA);
   // The one overflowing lane, INT32_MIN * INT32_MIN, yields floor(2^62 / 2^31) = 2^31, whose low
   // dword is INT32_MIN; flipping all its bits gives the saturated INT32_MAX like the scalar code.
-  // (Validation keeps multipliers >= 0, so this lane is unreachable through the API.)
-  const __m256i min = _mm256_set1_epi32(INT32_MIN);
-  const __m256i sat =
-      _mm256_and_si256(_mm256_cmpeq_epi32(xs, min), _mm256_cmpeq_epi32(v.mult, min));
-  q = _mm256_xor_si256(q, sat);
+  // Validation keeps multipliers >= 0, so the fix-up only runs when the pack saw an INT32_MIN
+  // multiplier (e.saturation); otherwise no lane can be INT32_MIN * INT32_MIN.
+  if (e.saturation) {
+    const __m256i min = _mm256_set1_epi32(INT32_MIN);
+    const __m256i sat =
+        _mm256_and_si256(_mm256_cmpeq_epi32(xs, min), _mm256_cmpeq_epi32(v.mult, min));
+    q = _mm256_xor_si256(q, sat);
+  }
   // RoundingDivideByPOT: (q >> b) + (remainder > threshold), threshold = mask/2 + (q < 0): ties
   // round away from zero. mask = 2^b - 1 (b = 31 gives 0x7FFFFFFF), so remainder and threshold are
   // both non-negative and the signed compare is the scalar unsigned/64-bit one.
@@ -132,7 +145,7 @@ QK_AVX2_INLINE __m256i RequantizeSingle(__m256i x, const ChannelVec& v) {
 // acc (+ bias, wrapping) -> clamped output value + zero point, for 8 channels.
 QK_AVX2_INLINE __m256i Requantize8(__m256i acc, const ChannelVec& v, const Epilogue& e) {
   const __m256i x = _mm256_add_epi32(acc, v.bias);  // vpaddd wraps like WrappingAdd
-  const __m256i scaled = e.single_rounding ? RequantizeSingle(x, v) : RequantizeDouble(x, v);
+  const __m256i scaled = e.single_rounding ? RequantizeSingle(x, v) : RequantizeDouble(x, v, e);
   const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(scaled, e.lo), e.hi);
   return _mm256_add_epi32(clamped, e.zp);
 }
