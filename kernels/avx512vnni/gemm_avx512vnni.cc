@@ -96,9 +96,10 @@ inline void Fill(uint8_t* dst, int n, __m512i value) {
   for (int j = 0; j < n; j += 64) _mm512_storeu_si512(dst + j, value);
 }
 
-// common::Im2ColRows with vector copies: the same bytes, much faster for the small channel counts
-// of first layers (a kernel row of 3x3x3 is one 9-byte run). Writes up to kSpill bytes past the
-// last row.
+// im2col of rows [row0, row0 + rows) of group `group`: row r (output pixel r, batch folded in)
+// holds the taps in filter order (ky, kx, c), each in-image byte XOR flip, each outside tap
+// pad_byte, then zeros up to kp. A kernel row inside the image is one contiguous run (3x3x3: one
+// 9-byte copy). Writes up to kSpill bytes past the last row.
 void Im2ColRowsAvx512(const OpDesc& d, const uint8_t* input, int group, int64_t row0, int rows,
                       int kp, uint8_t flip, uint8_t pad_byte, uint8_t* out) {
   const int gic = d.in_c / d.groups;
