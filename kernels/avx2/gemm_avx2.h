@@ -64,43 +64,51 @@ QK_AVX2_INLINE void GemmAccumulate<6>(int kp, const int16_t* a, int lda, const i
   if (kp <= 0) return;
   const size_t stride = size_t(lda) * sizeof(int16_t);
   const int16_t* a3 = a + 3 * size_t(lda);
-  size_t k = size_t(kp);
+  size_t k2 = size_t(kp) / 2;     // the loop does two K pairs per iteration
+  const size_t odd = size_t(kp) & 1;
 #define QK_ROW(mem, x, y)                      \
   "vpbroadcastd " mem ", %%ymm14\n\t"          \
   "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"     \
   "vpaddd %%ymm15, %%" x ", %%" x "\n\t"       \
   "vpmaddwd %%ymm13, %%ymm14, %%ymm14\n\t"     \
   "vpaddd %%ymm14, %%" y ", %%" y "\n\t"
-#define QK_ACC(op, i, r) op " " #i "*32(%[acc]), %%" r "\n\t"
+#define QK_STEP(b0, b1, ao)                                                        \
+  "vmovdqa " b0 "(%[b]), %%ymm12\n\t"                                              \
+  "vmovdqa " b1 "(%[b]), %%ymm13\n\t"                                              \
+  QK_ROW(ao "(%[a])", "ymm0", "ymm1") QK_ROW(ao "(%[a],%[s],1)", "ymm2", "ymm3")    \
+  QK_ROW(ao "(%[a],%[s],2)", "ymm4", "ymm5") QK_ROW(ao "(%[a3])", "ymm6", "ymm7")   \
+  QK_ROW(ao "(%[a3],%[s],1)", "ymm8", "ymm9") QK_ROW(ao "(%[a3],%[s],2)", "ymm10", "ymm11")
+#define QK_ACC_LD(i, r) "vmovdqu " #i "*32(%[acc]), %%" r "\n\t"
 #define QK_ACC_ST(i, r) "vmovdqu %%" r ", " #i "*32(%[acc])\n\t"
   asm volatile(
-      QK_ACC("vmovdqu", 0, "ymm0") QK_ACC("vmovdqu", 1, "ymm1") QK_ACC("vmovdqu", 2, "ymm2")
-      QK_ACC("vmovdqu", 3, "ymm3") QK_ACC("vmovdqu", 4, "ymm4") QK_ACC("vmovdqu", 5, "ymm5")
-      QK_ACC("vmovdqu", 6, "ymm6") QK_ACC("vmovdqu", 7, "ymm7") QK_ACC("vmovdqu", 8, "ymm8")
-      QK_ACC("vmovdqu", 9, "ymm9") QK_ACC("vmovdqu", 10, "ymm10") QK_ACC("vmovdqu", 11, "ymm11")
+      QK_ACC_LD(0, "ymm0") QK_ACC_LD(1, "ymm1") QK_ACC_LD(2, "ymm2") QK_ACC_LD(3, "ymm3")
+      QK_ACC_LD(4, "ymm4") QK_ACC_LD(5, "ymm5") QK_ACC_LD(6, "ymm6") QK_ACC_LD(7, "ymm7")
+      QK_ACC_LD(8, "ymm8") QK_ACC_LD(9, "ymm9") QK_ACC_LD(10, "ymm10") QK_ACC_LD(11, "ymm11")
+      "test %[k2], %[k2]\n\t"
+      "jz 2f\n\t"
       "1:\n\t"
-      "vmovdqa (%[b]), %%ymm12\n\t"
-      "vmovdqa 32(%[b]), %%ymm13\n\t"
-      QK_ROW("(%[a])", "ymm0", "ymm1")
-      QK_ROW("(%[a],%[s],1)", "ymm2", "ymm3")
-      QK_ROW("(%[a],%[s],2)", "ymm4", "ymm5")
-      QK_ROW("(%[a3])", "ymm6", "ymm7")
-      QK_ROW("(%[a3],%[s],1)", "ymm8", "ymm9")
-      QK_ROW("(%[a3],%[s],2)", "ymm10", "ymm11")
-      "add $64, %[b]\n\t"
-      "add $4, %[a]\n\t"
-      "add $4, %[a3]\n\t"
-      "dec %[k]\n\t"
+      QK_STEP("0", "32", "0")
+      QK_STEP("64", "96", "4")
+      "add $128, %[b]\n\t"
+      "add $8, %[a]\n\t"
+      "add $8, %[a3]\n\t"
+      "dec %[k2]\n\t"
       "jnz 1b\n\t"
+      "2:\n\t"
+      "test %[odd], %[odd]\n\t"
+      "jz 3f\n\t"
+      QK_STEP("0", "32", "0")
+      "3:\n\t"
       QK_ACC_ST(0, "ymm0") QK_ACC_ST(1, "ymm1") QK_ACC_ST(2, "ymm2") QK_ACC_ST(3, "ymm3")
       QK_ACC_ST(4, "ymm4") QK_ACC_ST(5, "ymm5") QK_ACC_ST(6, "ymm6") QK_ACC_ST(7, "ymm7")
       QK_ACC_ST(8, "ymm8") QK_ACC_ST(9, "ymm9") QK_ACC_ST(10, "ymm10") QK_ACC_ST(11, "ymm11")
-      : [a] "+r"(a), [a3] "+r"(a3), [b] "+r"(b), [k] "+r"(k)
-      : [s] "r"(stride), [acc] "r"(&acc[0][0])
+      : [a] "+r"(a), [a3] "+r"(a3), [b] "+r"(b), [k2] "+r"(k2)
+      : [s] "r"(stride), [acc] "r"(&acc[0][0]), [odd] "r"(odd)
       : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
         "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 #undef QK_ROW
-#undef QK_ACC
+#undef QK_STEP
+#undef QK_ACC_LD
 #undef QK_ACC_ST
 }
 
