@@ -1,5 +1,6 @@
 #include "conformance_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -56,8 +57,8 @@ void SetGeometry(const qkv::Case& c, bool explicit_pads, P* p) {
   p->padding = c.padding == qkv::PaddingType::kSame ? Padding::kSame : Padding::kValid;
   if (explicit_pads) {
     auto total = [](int64_t in, int64_t out, int64_t k, int64_t s, int64_t d) {
-      const int64_t t = (out - 1) * s + (k - 1) * d + 1 - in;
-      return static_cast<int>(t > 0 ? t : 0);
+      const int64_t t = (out - 1) * s + (k - 1) * d + 1 - in;  // < 2^49: no overflow
+      return static_cast<int>(std::min<int64_t>(std::max<int64_t>(t, 0), INT32_MAX));
     };
     p->padding = Padding::kExplicit;
     p->pad_top = c.pad_h;
