@@ -32,11 +32,12 @@ size_t Align64(size_t n) { return (n + 63) / 64 * 64; }
 size_t ElemSize(const OpDesc& d) { return d.type == DataType::kInt16 ? 2 : 1; }
 
 // Workspace: the zero-point row (blocks*16 elements), one pointer per tap (+1) per output column,
-// then the expanded input when depth_multiplier > 1.
+// the taps' offsets, then the expanded input when depth_multiplier > 1.
 size_t ZpRowBytes(const OpDesc& d) { return Align64(size_t(GetDwShape(d).blocks) * kBlock * 8); }
 size_t TapBytes(const OpDesc& d) {
   return Align64(size_t(d.out_w) * (size_t(GetDwShape(d).taps) + 1) * sizeof(void*));
 }
+size_t OffsetBytes(const OpDesc& d) { return Align64(size_t(GetDwShape(d).taps) * sizeof(ptrdiff_t)); }
 
 // 16 activations of channel block c0 (n valid) as int16, zero point subtracted.
 template <typename T>
@@ -132,10 +133,26 @@ void Depthwise(const OpDesc& d, const int16_t* packed, const Params& params, con
   const Epilogue e = MakeEpilogue(d, params);
   const __m256i zp = _mm256_set1_epi16(static_cast<int16_t>(d.input_zp));
   const int C = d.in_c;
+  // Element offset of each tap from the window's top-left input pixel.
+  ptrdiff_t* offsets = reinterpret_cast<ptrdiff_t*>(ws + ZpRowBytes(d) + TapBytes(d));
+  for (int ky = 0, t = 0; ky < d.kernel_h; ++ky) {
+    for (int kx = 0; kx < d.kernel_w; ++kx, ++t) {
+      offsets[t] = (ptrdiff_t(ky) * d.dilation_h * d.in_w + ptrdiff_t(kx) * d.dilation_w) * C;
+    }
+  }
   for (int b = 0; b < d.batch; ++b) {
     for (int oy = 0; oy < d.out_h; ++oy) {
+      const int iy0 = oy * d.stride_h - d.pad_top;
+      const bool rows_inside = iy0 >= 0 && iy0 + (d.kernel_h - 1) * d.dilation_h < d.in_h;
       for (int ox = 0; ox < d.out_w; ++ox) {
         const T** tap = taps + size_t(ox) * stride;
+        tap[s.taps] = zp_row;
+        const int ix0 = ox * d.stride_w - d.pad_left;
+        if (rows_inside && ix0 >= 0 && ix0 + (d.kernel_w - 1) * d.dilation_w < d.in_w) {
+          const T* origin = input + ((size_t(b) * d.in_h + iy0) * d.in_w + ix0) * C;
+          for (int t = 0; t < s.taps; ++t) tap[t] = origin + offsets[t];  // all taps inside
+          continue;
+        }
         for (int ky = 0, t = 0; ky < d.kernel_h; ++ky) {
           const int iy = oy * d.stride_h - d.pad_top + ky * d.dilation_h;
           for (int kx = 0; kx < d.kernel_w; ++kx, ++t) {
@@ -144,7 +161,6 @@ void Depthwise(const OpDesc& d, const int16_t* packed, const Params& params, con
             tap[t] = inside ? input + ((size_t(b) * d.in_h + iy) * d.in_w + ix) * C : zp_row;
           }
         }
-        tap[s.taps] = zp_row;
       }
       T* out_row = output + (size_t(b) * d.out_h + oy) * d.out_w * C;
       for (int blk = 0; blk < s.blocks; ++blk) {
@@ -167,7 +183,7 @@ void Run(const OpDesc& d, const int16_t* packed, const Params& params, const voi
   const T* in = static_cast<const T*>(input);
   OpDesc flat = d;
   if (d.depth_multiplier > 1) {  // expand: channel c * M + m of the copy is input channel c
-    T* expanded = reinterpret_cast<T*>(ws + ZpRowBytes(d) + TapBytes(d));
+    T* expanded = reinterpret_cast<T*>(ws + ZpRowBytes(d) + TapBytes(d) + OffsetBytes(d));
     const size_t pixels = size_t(d.batch) * d.in_h * d.in_w;
     const int M = d.depth_multiplier;
     for (size_t px = 0; px < pixels; ++px) {
@@ -218,7 +234,7 @@ void PackDwWeights(const OpDesc& d, PackedData* data) {
 }
 
 size_t DwWorkspaceBytes(const OpDesc& d) {
-  size_t bytes = ZpRowBytes(d) + TapBytes(d);
+  size_t bytes = ZpRowBytes(d) + TapBytes(d) + OffsetBytes(d);
   if (d.depth_multiplier > 1) bytes += size_t(d.batch) * d.in_h * d.in_w * d.out_c * ElemSize(d);
   return bytes;
 }
