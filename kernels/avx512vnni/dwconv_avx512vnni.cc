@@ -128,6 +128,7 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
   const __m512i pad = _mm512_set1_epi8(static_cast<char>(d.input_zp ^ 0x80));
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const bool dual = DualPixel(d);
+  const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
   const int channels = d.in_c;
   int tap_offset[kMaxTaps];
   bool inside0[kMaxTaps], inside1[kMaxTaps];
@@ -154,8 +155,7 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
     const __mmask64 load_mask = n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
     Requant16 rq[4];
     for (int v = 0; v < 4; ++v) {
-      rq[v] = MakeRequant16(mult + c0 + 16 * v, shift + c0 + 16 * v, d.rounding, d.output_zp,
-                            d.act_min, d.act_max);
+      rq[v] = MakeRequant16(mult + c0 + 16 * v, shift + c0 + 16 * v, d.rounding);
     }
     const __mmask64 store = FirstBytes(n);  // dual: its low 32 bits are each pixel's mask
     const int8_t* weights = p.packed.as<int8_t>() + size_t(chunk) * g.tap_groups * 256;
@@ -208,9 +208,9 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
           __m512i y[4];
           for (int v = 0; v < 4; ++v) {
             const __m512i x = _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
-            y[v] = Requantize16(x, rq[v]);
+            y[v] = Scale16(x, rq[v]);
           }
-          const __m512i bytes = PackInLane(y[0], y[1], y[2], y[3], false);
+          const __m512i bytes = RequantizedBytesInLane(y[0], y[1], y[2], y[3], stage);
           int8_t* dst = out + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * d.out_c + c0;
           if (!dual) {
             _mm512_mask_storeu_epi8(dst, store, bytes);

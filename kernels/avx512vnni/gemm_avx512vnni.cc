@@ -163,6 +163,7 @@ struct TileArgs {
   const int32_t* bias;
   const int32_t* row_term;  // uint8 only
   const Requant16* rq;      // kNV entries
+  const OutputStage* out;
   uint8_t* c;
   int64_t c_stride;
   int n_valid;
@@ -232,16 +233,15 @@ void Tile(const TileArgs& t) {
 #pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) _mm512_store_si512(done[r][v], acc[0][r][v]);
   }
-  const bool u8 = kRowTerm;  // the per-row term exists exactly for uint8
   const __mmask64 store = FirstBytes(t.n_valid);
   for (int r = 0; r < MR; ++r) {
     const __m512i term = kRowTerm ? _mm512_set1_epi32(t.row_term[r]) : _mm512_setzero_si512();
     __m512i y[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
                     _mm512_setzero_si512()};
     for (int v = 0; v < NV; ++v) {
-      y[v] = Requantize16(_mm512_add_epi32(_mm512_load_si512(done[r][v]), term), t.rq[v]);
+      y[v] = Scale16(_mm512_add_epi32(_mm512_load_si512(done[r][v]), term), t.rq[v]);
     }
-    const __m512i bytes = InLaneToLinear(PackInLane(y[0], y[1], y[2], y[3], u8));
+    const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *t.out));
     _mm512_mask_storeu_epi8(t.c + r * t.c_stride, store, bytes);
   }
 }
@@ -324,6 +324,7 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
   const int8_t* weights = p.packed.as<int8_t>();
   const TileTable& tiles = kTiles[u8 ? 1 : 0];
   Requant16 rq[kNV];
+  const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, u8);
 
   for (int64_t m0 = 0; m0 < g.m; m0 += mc) {
     const int rows = static_cast<int>(std::min<int64_t>(mc, g.m - m0));
@@ -344,8 +345,7 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
         const int n_valid = std::min(kNR, g.n - n0);
         const int vectors = (n_valid + 15) / 16;
         for (int v = 0; v < vectors; ++v) {
-          rq[v] = MakeRequant16(mult + col + 16 * v, shift + col + 16 * v, d.rounding,
-                                d.output_zp, d.act_min, d.act_max);
+          rq[v] = MakeRequant16(mult + col + 16 * v, shift + col + 16 * v, d.rounding);
         }
         TileArgs t;
         t.a_stride = g.kp;
@@ -353,6 +353,7 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
         t.b = weights + col * g.kp;
         t.bias = bias + col;
         t.rq = rq;
+        t.out = &stage;
         t.c_stride = d.out_c;
         t.n_valid = n_valid;
         for (int r0 = 0; r0 < rows; r0 += kMR) {

@@ -25,13 +25,11 @@ struct Requant16 {
   __m512i left, right;     // double: max(shift, 0), max(-shift, 0)
   __m512i rmask, rhalf;    // double: 2^right - 1, (2^right - 1) >> 1
   __m512i cnt_even, cnt_odd, round_even, round_odd;  // single: 31 - shift and 2^(30 - shift)
-  __m512i lo, hi, zp;      // clamp to [act_min - zp, act_max - zp], then + zp
   bool single;
 };
 
 static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* shift,
-                                      Rounding rounding, int32_t zp, int32_t act_min,
-                                      int32_t act_max) {
+                                      Rounding rounding) {
   Requant16 q;
   const __m512i s = _mm512_loadu_si512(shift);
   q.mult = _mm512_loadu_si512(multiplier);
@@ -49,9 +47,6 @@ static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* 
   const __m512i one64 = _mm512_set1_epi64(1);
   q.round_even = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.cnt_even, one64));
   q.round_odd = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.cnt_odd, one64));
-  q.zp = _mm512_set1_epi32(zp);
-  q.lo = _mm512_set1_epi32(act_min - zp);
-  q.hi = _mm512_set1_epi32(act_max - zp);
   return q;
 }
 
@@ -92,23 +87,39 @@ static inline __m512i ScaleSingle(__m512i x, const Requant16& q) {
   return _mm512_mask_blend_epi32(0xAAAA, r_even, _mm512_slli_epi64(r_odd, 32));
 }
 
-// Scaled, clamped and offset outputs (int32 lanes, within the output type's range). Clamping to
-// [act_min - zp, act_max - zp] before adding zp equals the reference's 64-bit clamp after it.
-static inline __m512i Requantize16(__m512i acc, const Requant16& q) {
-  const __m512i scaled = q.single ? ScaleSingle(acc, q) : ScaleDouble(acc, q);
-  return _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(scaled, q.lo), q.hi), q.zp);
+// MultiplyByQuantizedMultiplier of 16 lanes, before the output zero point and the clamp.
+static inline __m512i Scale16(__m512i acc, const Requant16& q) {
+  return q.single ? ScaleSingle(acc, q) : ScaleDouble(acc, q);
 }
 
-// Narrows four vectors of 16 int32 lanes, already clamped into the 8-bit range, to 64 bytes with
-// vpackssdw + vpacksswb (vpackuswb for uint8): no saturation can occur, so each byte is the
-// lane's value. The packs work within 128-bit lanes: byte 16L + 4i + p = v[i] lane 4L + p.
-static inline __m512i PackInLane(__m512i v0, __m512i v1, __m512i v2, __m512i v3, bool u8) {
-  const __m512i w01 = _mm512_packs_epi32(v0, v1);
-  const __m512i w23 = _mm512_packs_epi32(v2, v3);
-  return u8 ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+// The output zero point and activation clamp, applied to 64 outputs at once.
+struct OutputStage {
+  __m512i zp;      // int16 lanes
+  __m512i lo, hi;  // bytes: act_min, act_max
+  bool u8;
+};
+static inline OutputStage MakeOutputStage(int32_t zp, int32_t act_min, int32_t act_max, bool u8) {
+  return {_mm512_set1_epi16(static_cast<int16_t>(zp)), _mm512_set1_epi8(static_cast<char>(act_min)),
+          _mm512_set1_epi8(static_cast<char>(act_max)), u8};
 }
 
-// Reorders PackInLane's bytes so that byte 16i + l = v[i] lane l (dword 4i + L <- dword 4L + i).
+// clamp(v + zp, act_min, act_max) of four vectors of scaled int32 lanes, narrowed to 64 bytes in
+// the in-lane order of the packs: byte 16L + 4i + p = v[i] lane 4L + p. Equal to the reference's
+// 64-bit clamp(scaled + zp): vpackssdw saturates to int16 and vpaddsw adds zp saturating; both are
+// monotone, and whenever they saturate (|scaled| > 32767 - 255) the exact sum is already beyond
+// the 8-bit range, on the same side. vpacksswb / vpackuswb then saturate to the type's range, and
+// the clamp to [act_min, act_max] (inside that range) is done on bytes.
+static inline __m512i RequantizedBytesInLane(__m512i v0, __m512i v1, __m512i v2, __m512i v3,
+                                             const OutputStage& o) {
+  const __m512i w01 = _mm512_adds_epi16(_mm512_packs_epi32(v0, v1), o.zp);
+  const __m512i w23 = _mm512_adds_epi16(_mm512_packs_epi32(v2, v3), o.zp);
+  if (o.u8) {
+    return _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(w01, w23), o.lo), o.hi);
+  }
+  return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), o.lo), o.hi);
+}
+
+// Reorders RequantizedBytesInLane's bytes so that byte 16i + l = v[i] lane l (dword 4i + L <- dword 4L + i).
 static inline __m512i InLaneToLinear(__m512i packed) {
   const __m512i index = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   return _mm512_permutexvar_epi32(index, packed);
