@@ -113,11 +113,40 @@ void Im2ColRowsAvx512(const OpDesc& d, const uint8_t* input, int group, int64_t 
   int b = static_cast<int>(row0 / pixels);
   int rem = static_cast<int>(row0 - int64_t{b} * pixels);
   int oy = rem / d.out_w, ox = rem % d.out_w;
+  // kp <= 64: the row is assembled in a register (masked loads placed at their byte offset,
+  // outside taps left at the raw zero point), flipped once and stored once.
+  const __m512i raw_pads = _mm512_set1_epi8(static_cast<char>(pad_byte ^ flip));
+  const __mmask64 k_mask = FirstBytes(k);
+  auto load_at = [](__m512i row, const uint8_t* src, int n, int offset) {
+    // Byte j of the load reads src[j - offset]; only the n masked bytes are accessed.
+    const uint8_t* base = reinterpret_cast<const uint8_t*>(reinterpret_cast<uintptr_t>(src) - offset);
+    return _mm512_mask_loadu_epi8(row, FirstBytes(n) << offset, base);
+  };
   for (int i = 0; i < rows; ++i) {
     uint8_t* dst = out + int64_t{i} * kp;
     const int ix0 = ox * d.stride_w - d.pad_left;
     const bool x_inside = ix0 >= 0 && ix0 + (d.kernel_w - 1) * d.dilation_w < d.in_w;
     const uint8_t* image = input + int64_t{b} * d.in_h * d.in_w * d.in_c + int64_t{group} * gic;
+    if (kp <= 64) {
+      __m512i row = raw_pads;
+      int offset = 0;
+      for (int ky = 0; ky < d.kernel_h; ++ky, offset += d.kernel_w * gic) {
+        const int iy = oy * d.stride_h - d.pad_top + ky * d.dilation_h;
+        if (iy < 0 || iy >= d.in_h) continue;
+        const uint8_t* line = image + int64_t{iy} * d.in_w * d.in_c;
+        if (x_inside && row_runs) {
+          row = load_at(row, line + int64_t{ix0} * d.in_c, d.kernel_w * gic, offset);
+          continue;
+        }
+        for (int kx = 0; kx < d.kernel_w; ++kx) {
+          const int ix = ix0 + kx * d.dilation_w;
+          if (ix >= 0 && ix < d.in_w) {
+            row = load_at(row, line + int64_t{ix} * d.in_c, gic, offset + kx * gic);
+          }
+        }
+      }
+      _mm512_storeu_si512(dst, _mm512_maskz_mov_epi8(k_mask, _mm512_xor_si512(row, flips)));
+    } else {
     for (int ky = 0; ky < d.kernel_h; ++ky) {
       const int iy = oy * d.stride_h - d.pad_top + ky * d.dilation_h;
       const bool row_inside = iy >= 0 && iy < d.in_h;
@@ -143,6 +172,7 @@ void Im2ColRowsAvx512(const OpDesc& d, const uint8_t* input, int group, int64_t 
       }
     }
     Fill(dst, kp - k, zero);
+    }
     if (++ox == d.out_w) {
       ox = 0;
       if (++oy == d.out_h) {
