@@ -114,40 +114,36 @@ std::vector<int8_t> RunMean(const std::vector<int>& dims, const std::vector<int8
   return out;
 }
 
-// Hand-derived from the three TFLite Micro paths (reduce_common.cc EvalMeanHelper).
-TEST(MeanOp, IntegerPathRoundsHalfAwayFromZero) {
-  // 1x2x2x2, axes {1,2}, keep_dims, zero point -128, equal scales (multiplier 2^30, shift 1).
-  // channel 0: -127,-126,-125,-124 (zp -128): 1+2+3+4 = 10 -> (10 + 2) / 4 = 3;
-  // channel 1: four -120: 32 -> (32 + 2) / 4 = 8.
-  const std::vector<int8_t> x = {-127, -120, -126, -120, -125, -120, -124, -120};
-  EXPECT_EQ(RunMean({1, 2, 2, 2}, x, {1, 2}, true, 0.5f, -128, 0.5f, -128, 2,
-                    ops::MeanParams::Path::kInteger4D),
-            (std::vector<int8_t>{-125, -120}));
-  // Output scale twice the input's: multiplier 0.5 -> 10 * 0.5 = 5 -> (5 + 2) / 4 = 1.
-  EXPECT_EQ(RunMean({1, 2, 2, 2}, x, {2, 1}, true, 0.5f, -128, 1.f, -128, 2,
-                    ops::MeanParams::Path::kInteger4D),
-            (std::vector<int8_t>{-127, -124}));
-}
-
+// Hand-derived from TFLite Micro's two int8 paths (reduce_common.cc EvalIntegerMean).
 TEST(MeanOp, SameScalePathTruncates) {
   // reference_ops::Mean: raw sums divided by the count, truncating toward zero.
   const std::vector<int8_t> x = {-1, -2, 5, 6, 7, 100};
   EXPECT_EQ(RunMean({2, 3}, x, {1}, false, 0.5f, 3, 0.5f, 3, 2,
                     ops::MeanParams::Path::kSameScale),
             (std::vector<int8_t>{0, 37}));  // (-1-2+5)/3 = 0 (2/3), (6+7+100)/3 = 37
-  // keep_dims on a 2-D input stays on this path; axis -1 resolves to 1.
-  EXPECT_EQ(RunMean({2, 3}, x, {-1}, true, 0.5f, 3, 0.5f, 3, 2,
+  EXPECT_EQ(RunMean({2, 3}, x, {-1}, true, 0.5f, 3, 0.5f, 3, 2,  // axis -1 resolves to 1
                     ops::MeanParams::Path::kSameScale),
             (std::vector<int8_t>{0, 37}));
+  // 1x2x2x2 over axes {1,2}, zero point -128: channel sums -502 and -480 over 4: -125.5
+  // truncates to -125; -120.
+  const std::vector<int8_t> y = {-127, -120, -126, -120, -125, -120, -124, -120};
+  EXPECT_EQ(RunMean({1, 2, 2, 2}, y, {1, 2}, true, 0.5f, -128, 0.5f, -128, 2,
+                    ops::MeanParams::Path::kSameScale),
+            (std::vector<int8_t>{-125, -120}));
 }
 
-TEST(MeanOp, FloatPathRescales) {
-  // QuantizedMeanOrSum: round(mean * (s_in/s_out) - zp_in * (s_in/s_out)) + zp_out.
-  // mean over axis 0 of {10, 20} and {11, 20}: 15 and 15.5; scale ratio 0.5, zp_in 2, zp_out -1:
-  // round(7.5 - 1) - 1 = 6 (6.5 rounds away from zero to 7, minus 1), round(7.75 - 1) - 1 = 6.
+TEST(MeanOp, RescalePathFoldsTheCountIntoTheMultiplier) {
+  // QuantizedMeanOrSum: M = QuantizeMultiplier(0.5) = (2^30, 0); count 4 -> shift 2,
+  // M' = (2^30 << 2) / 4 = 2^30, shift' = -2. Channel 0: sum(x - zp) = 10 -> SRDHM 5 ->
+  // RoundingDivideByPOT(5, 2) = 1 -> -127. Channel 1: 32 -> 16 -> 4 -> -124.
+  const std::vector<int8_t> y = {-127, -120, -126, -120, -125, -120, -124, -120};
+  EXPECT_EQ(RunMean({1, 2, 2, 2}, y, {2, 1}, true, 0.5f, -128, 1.f, -128, 2,
+                    ops::MeanParams::Path::kRescale),
+            (std::vector<int8_t>{-127, -124}));
+  // Axis 0 of [[10, 11], [20, 20]], zp 2 -> -1, scales 0.5 -> 1: count 2, M' = 2^30, shift -1.
+  // Column sums minus 2 * zp: 26, 27 -> SRDHM 13, 14 -> RDBP 7 (6.5 away from zero), 7 -> 6, 6.
   const std::vector<int8_t> x = {10, 11, 20, 20};
-  EXPECT_EQ(RunMean({2, 2}, x, {0}, false, 0.5f, 2, 1.f, -1, 2,
-                    ops::MeanParams::Path::kFloatRescale),
+  EXPECT_EQ(RunMean({2, 2}, x, {0}, false, 0.5f, 2, 1.f, -1, 2, ops::MeanParams::Path::kRescale),
             (std::vector<int8_t>{6, 6}));
 }
 

@@ -11,7 +11,7 @@ namespace qk {
 namespace rt {
 namespace ops {
 
-bool PrepareMean(const std::vector<int>& dims, const std::vector<int32_t>& axis, bool keep_dims,
+bool PrepareMean(const std::vector<int>& dims, const std::vector<int32_t>& axis, bool /*keep_dims*/,
                  float input_scale, int32_t input_zp, float output_scale, int32_t output_zp,
                  size_t output_elements, MeanParams* p, std::string* error) {
   const int rank = int(dims.size());
@@ -46,21 +46,19 @@ bool PrepareMean(const std::vector<int>& dims, const std::vector<int32_t>& axis,
   }
   p->input_zp = input_zp;
   p->output_zp = output_zp;
-  p->input_scale = input_scale;
-  p->output_scale = output_scale;
-  const QuantizedMultiplier q = QuantizeMultiplier(double(input_scale) / double(output_scale));
-  p->multiplier = q.multiplier;
-  p->shift = q.shift;
-  // TFLM tests the axis values as given (op_params.axis), not the resolved ones.
-  const bool axes_1_and_2 = rank == 4 && axis.size() == 2 &&
-                            ((axis[0] == 1 && axis[1] == 2) || (axis[0] == 2 && axis[1] == 1));
-  if (keep_dims && axes_1_and_2) {
-    p->path = MeanParams::Path::kInteger4D;
-  } else if (input_zp == output_zp && input_scale == output_scale) {
+  if (input_zp == output_zp && input_scale == output_scale) {
     p->path = MeanParams::Path::kSameScale;
-  } else {
-    p->path = MeanParams::Path::kFloatRescale;
+    return true;
   }
+  p->path = MeanParams::Path::kRescale;
+  const QuantizedMultiplier q = QuantizeMultiplier(double(input_scale) / double(output_scale));
+  // QuantizedMeanOrSum: fold 1/count into the multiplier, shift <= 32 and shift - 31 <= out shift.
+  const uint64_t n = uint64_t(p->num_elements_in_axis);
+  int shift = 63 - __builtin_clzll(n);
+  shift = std::min(shift, 32);
+  shift = std::max(0, std::min(shift, 31 + q.shift));
+  p->multiplier = int32_t((int64_t(q.multiplier) << shift) / int64_t(n));
+  p->shift = q.shift - shift;
   return true;
 }
 
@@ -80,10 +78,8 @@ void Mean(const MeanParams& p, const int8_t* input, int8_t* output, int32_t* sum
   }
   std::vector<int> index(rank, 0);
   size_t out_offset = 0;
-  const bool subtract_zp = p.path == MeanParams::Path::kInteger4D;
   for (size_t i = 0; i < in_count; ++i) {
-    const int32_t v = subtract_zp ? int32_t(input[i]) - p.input_zp : int32_t(input[i]);
-    sum[out_offset] = int32_t(uint32_t(sum[out_offset]) + uint32_t(v));
+    sum[out_offset] = int32_t(uint32_t(sum[out_offset]) + uint32_t(int32_t(input[i])));
     for (int d = rank - 1; d >= 0; --d) {  // next index, row-major
       out_offset += out_stride[d];
       if (++index[d] < p.input_dims[d]) break;
@@ -95,31 +91,14 @@ void Mean(const MeanParams& p, const int8_t* input, int8_t* output, int32_t* sum
   constexpr int32_t kMin = std::numeric_limits<int8_t>::min();
   constexpr int32_t kMax = std::numeric_limits<int8_t>::max();
   for (size_t o = 0; o < p.num_outputs; ++o) {
-    switch (p.path) {
-      case MeanParams::Path::kInteger4D: {
-        // reference_integer_ops::Mean.
-        int32_t acc = MultiplyByQuantizedMultiplier(sum[o], p.multiplier, p.shift);
-        const int32_t count = int32_t(n);
-        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-        acc += p.output_zp;
-        output[o] = int8_t(std::min(std::max(acc, kMin), kMax));
-        break;
-      }
-      case MeanParams::Path::kSameScale:
-        // reference_ops::Mean: integer division, truncating; the cast wraps like TFLite's.
-        output[o] = int8_t(sum[o] / int32_t(n));
-        break;
-      case MeanParams::Path::kFloatRescale: {
-        // reference_ops::QuantizedMeanOrSum, compute_sum = false (float arithmetic as TFLite).
-        const float scale = p.input_scale / p.output_scale;
-        const float bias = -p.input_zp * scale;
-        const float float_mean = float(sum[o]) / float(n);
-        float result = std::min(std::round(float_mean * scale + bias) + float(p.output_zp),
-                                float(kMax));
-        result = std::max(result, float(kMin));
-        output[o] = int8_t(result);
-        break;
-      }
+    if (p.path == MeanParams::Path::kSameScale) {
+      // reference_ops::Mean: integer division, truncating; the cast wraps like TFLite's.
+      output[o] = int8_t(sum[o] / int32_t(n));
+    } else {
+      // reference_ops::QuantizedMeanOrSum, compute_sum = false.
+      const int32_t shifted_sum = int32_t(int64_t(sum[o]) - int64_t(p.input_zp) * n);
+      int32_t v = MultiplyByQuantizedMultiplier(shifted_sum, p.multiplier, p.shift) + p.output_zp;
+      output[o] = int8_t(std::min(std::max(v, kMin), kMax));
     }
   }
 }

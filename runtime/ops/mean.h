@@ -1,8 +1,9 @@
-// int8 MEAN exactly as TFLite Micro's EvalMeanHelper chooses and runs it (kernels/reduce_common.cc):
-//   keep_dims, 4-D input, axes {1, 2}   -> reference_integer_ops::Mean (integer requantization,
-//                                          then division rounded half away from zero);
+// int8 MEAN exactly as TFLite Micro's reference kernel runs it (kernels/reduce_common.cc,
+// EvalIntegerMean, current upstream):
 //   same scale and zero point in and out -> reference_ops::Mean (sum / count, truncating);
-//   otherwise                            -> reference_ops::QuantizedMeanOrSum (float rescale).
+//   otherwise                            -> reference_ops::QuantizedMeanOrSum (integer: the
+//                                           1/count factor folded into the multiplier).
+// (Older TFLite Micro releases had a 4-D keep_dims special case and a float rescale instead.)
 #ifndef QKERNELS_RUNTIME_OPS_MEAN_H_
 #define QKERNELS_RUNTIME_OPS_MEAN_H_
 
@@ -16,14 +17,14 @@ namespace rt {
 namespace ops {
 
 struct MeanParams {
-  enum class Path { kInteger4D, kSameScale, kFloatRescale } path = Path::kSameScale;
+  enum class Path { kSameScale, kRescale } path = Path::kSameScale;
   std::vector<int> input_dims;
   std::vector<bool> reduced;  // per input dimension
   size_t num_outputs = 0;
   int64_t num_elements_in_axis = 0;
   int32_t input_zp = 0, output_zp = 0;
-  float input_scale = 0.f, output_scale = 0.f;
-  int32_t multiplier = 0;  // QuantizeMultiplier(input_scale / output_scale), integer path
+  // QuantizeMultiplier(input_scale / output_scale) with 1/count folded in (kRescale).
+  int32_t multiplier = 0;
   int shift = 0;
 };
 
