@@ -178,6 +178,45 @@ class RngSource {
   std::mt19937_64 rng_;
 };
 
+// A small random geometry (op, type, shapes, strides, dilations, padding, groups), always valid:
+// when the drawn kernel does not fit the padded input, SAME padding (which always fits) is used.
+template <typename Src>
+void RandomGeometry(Src& src, OpCase* c) {
+  c->op = static_cast<OpKind>(src.Range(0, 2));
+  c->type = static_cast<DataType>(src.Range(0, 2));
+  auto rarely = [&](int lo, int hi) { return src.Range(0, 3) == 0 ? int(src.Range(lo, hi)) : 1; };
+  if (c->op == OpKind::kFullyConnected) {
+    c->batch = static_cast<int>(src.Range(1, 8));
+    c->in_c = static_cast<int>(src.Range(1, 150));
+    c->out_c = static_cast<int>(src.Range(1, 80));
+    return;
+  }
+  c->batch = rarely(2, 3);
+  c->in_h = static_cast<int>(src.Range(1, 12));
+  c->in_w = static_cast<int>(src.Range(1, 12));
+  c->kernel_h = static_cast<int>(src.Range(1, 5));
+  c->kernel_w = static_cast<int>(src.Range(1, 5));
+  c->stride_h = rarely(2, 3), c->stride_w = rarely(2, 3);
+  c->dilation_h = rarely(2, 3), c->dilation_w = rarely(2, 3);
+  c->padding = static_cast<Padding>(src.Range(0, 2));
+  if (c->padding == Padding::kExplicit) {
+    c->pad_top = static_cast<int>(src.Range(0, 3));
+    c->pad_bottom = static_cast<int>(src.Range(0, 3));
+    c->pad_left = static_cast<int>(src.Range(0, 3));
+    c->pad_right = static_cast<int>(src.Range(0, 3));
+  }
+  if (c->op == OpKind::kConv2D) {
+    c->groups = rarely(2, 4);
+    c->in_c = c->groups * static_cast<int>(src.Range(1, 24));
+    c->out_c = c->groups * static_cast<int>(src.Range(1, 24));
+  } else {
+    c->in_c = static_cast<int>(src.Range(1, 48));
+    c->depth_multiplier = rarely(2, 3);
+  }
+  internal::OpDesc d;
+  if (!ResolveCase(*c, &d).ok()) c->padding = Padding::kSame;
+}
+
 // Fills quantization (zero points, multipliers, shifts, clamp, rounding), filter, bias and input
 // for the case's geometry. `wild` draws multipliers/shifts/biases over their whole valid ranges
 // (saturating and wrapping accumulators included); otherwise the real multiplier is scaled to
