@@ -44,7 +44,7 @@ bool GemmUsesDirectRows(const internal::OpDesc& d);
 // Fills data->packed and data->packed_bias in `k`'s layout.
 void PackGemmWeights(const internal::OpDesc& d, const GemmKernel& k, internal::PackedData* data);
 size_t GemmWorkspaceBytes(const internal::OpDesc& d, const GemmKernel& k);
-// Runs an int8/uint8 conv2d or fully connected op (the desc of FC is a 1x1 conv over batch x 1 x 1).
+// Runs an int8/uint8 conv2d or fully connected op (FC's desc is a 1x1 conv over batch x 1 x 1).
 void RunGemmConv(const internal::OpDesc& d, const internal::PackedData& p, const GemmKernel& k,
                  const void* input, void* output, void* workspace);
 

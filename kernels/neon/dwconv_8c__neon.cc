@@ -1,7 +1,9 @@
-// Depthwise conv2d (depth multiplier 1) on plain NEON, int8 and uint8: 8 channels per step,
-// widened to int16 with the zero points removed (input at run time, filter at packing), then
-// smlal/smlal2 into int32 accumulators per tap. Channel tails (C % 8) run the same arithmetic in
-// scalar code before the shared vectorized output stage, so no load or store leaves the buffers.
+// Depthwise conv2d on plain NEON, int8 and uint8: 8 output channels per step, widened to int16
+// with the zero points removed (input at run time, filter at packing), then smlal/smlal2 into
+// int32 accumulators per tap. Output channel oc reads input channel oc / depth_multiplier: with a
+// multiplier of 1 that is a vector load, otherwise the 8 inputs are gathered into a small array.
+// Channel tails (C % 8) run the same arithmetic in scalar code before the shared vectorized output
+// stage, so no load or store leaves the buffers.
 #include <arm_neon.h>
 
 #include <cstring>
@@ -30,6 +32,7 @@ int16x8_t LoadMinusZeroPoint(const uint8_t* x, int32_t zp) {
 template <typename T>
 void DepthwiseTyped(const OpDesc& d, const PackedData& p, const T* input, T* output) {
   const int C = d.out_c;
+  const int M = d.depth_multiplier;
   const int16_t* weights = p.packed.as<int16_t>();  // [ky][kx][C], w - filter_zp
   int32_t acc[8];
   for (int b = 0; b < d.batch; ++b) {
@@ -46,16 +49,24 @@ void DepthwiseTyped(const OpDesc& d, const PackedData& p, const T* input, T* out
             for (int kx = 0; kx < d.kernel_w; ++kx) {
               const int ix = ox * d.stride_w - d.pad_left + kx * d.dilation_w;
               if (ix < 0 || ix >= d.in_w) continue;
-              const T* x = input + ((size_t(b) * d.in_h + iy) * d.in_w + ix) * C + c0;
+              const T* x = input + ((size_t(b) * d.in_h + iy) * d.in_w + ix) * d.in_c;
               const int16_t* w = weights + (size_t(ky) * d.kernel_w + kx) * C + c0;
               if (n == 8) {
-                const int16x8_t vx = LoadMinusZeroPoint(x, d.input_zp);
+                int16x8_t vx;
+                if (M == 1) {
+                  vx = LoadMinusZeroPoint(x + c0, d.input_zp);
+                } else {
+                  int16_t gathered[8];
+                  for (int i = 0; i < 8; ++i) gathered[i] = int16_t(x[(c0 + i) / M] - d.input_zp);
+                  vx = vld1q_s16(gathered);
+                }
                 const int16x8_t vw = vld1q_s16(w);
                 a0 = vmlal_s16(a0, vget_low_s16(vx), vget_low_s16(vw));
                 a1 = vmlal_high_s16(a1, vx, vw);
               } else {
                 for (int i = 0; i < n; ++i) {
-                  tail[i] += static_cast<uint32_t>(w[i] * (int32_t(x[i]) - d.input_zp));
+                  const int32_t xv = int32_t(x[(c0 + i) / M]) - d.input_zp;
+                  tail[i] += static_cast<uint32_t>(w[i] * xv);
                 }
               }
             }
@@ -76,7 +87,8 @@ void DepthwiseTyped(const OpDesc& d, const PackedData& p, const T* input, T* out
 
 }  // namespace
 
-bool DepthwiseApplies(const OpDesc& d) { return d.depth_multiplier == 1; }
+bool DepthMultiplierIsOne(const OpDesc& d) { return d.depth_multiplier == 1; }
+bool AlwaysApplies(const OpDesc&) { return true; }
 
 void PackDepthwise(const OpDesc& d, PackedData* data) {
   const size_t count = d.FilterElements();

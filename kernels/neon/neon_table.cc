@@ -1,7 +1,7 @@
 // The plain NEON (Armv8.0) rows of the kernel table. Every op and data type has a row:
 // int8/uint8 conv and fully connected through the 4x8c8 GEMM (pointwise ops with K % 8 == 0 read
-// the input in place: the conv1x1 rows), depthwise with depth multiplier 1, int16x8 conv and FC.
-// Depthwise with a depth multiplier > 1 and int16x8 depthwise fall back to scalar.
+// the input in place: the conv1x1 rows), int8/uint8 depthwise, int16x8 conv and FC, int16x8
+// depthwise with depth multiplier 1 (a larger multiplier falls back to scalar there).
 #include <vector>
 
 #include "kernels/neon/arm_gemm.h"
@@ -47,9 +47,11 @@ void AppendKernels(std::vector<Kernel>* table) {
   table->push_back({isa, OpKind::kConv2D, DataType::kInt16, "qs16x8_conv_c8__neon", Always,
                     PackConvInt16, nullptr, RunConvInt16});
   table->push_back({isa, OpKind::kDepthwiseConv2D, DataType::kInt8, "qs8_dwconv_8c__neon",
-                    DepthwiseApplies, PackDepthwise, nullptr, RunDepthwise});
+                    AlwaysApplies, PackDepthwise, nullptr, RunDepthwise});
   table->push_back({isa, OpKind::kDepthwiseConv2D, DataType::kUInt8, "qu8_dwconv_8c__neon",
-                    DepthwiseApplies, PackDepthwise, nullptr, RunDepthwise});
+                    AlwaysApplies, PackDepthwise, nullptr, RunDepthwise});
+  table->push_back({isa, OpKind::kDepthwiseConv2D, DataType::kInt16, "qs16x8_dwconv_4c__neon",
+                    DepthMultiplierIsOne, PackDepthwise, nullptr, RunDepthwiseInt16});
   table->push_back({isa, OpKind::kFullyConnected, DataType::kInt8, "qs8_fc_4x8c8__neon", Always,
                     PackGemm<kQs8Gemm>, GemmWorkspace<kQs8Gemm>, RunGemm<kQs8Gemm>});
   table->push_back({isa, OpKind::kFullyConnected, DataType::kUInt8, "qu8_fc_4x8c8__neon", Always,

@@ -58,8 +58,8 @@ void RunConvInt16(const OpDesc& d, const PackedData& p, const void* input_v, voi
           uint64_t sum = tail + static_cast<uint64_t>(vgetq_lane_s64(vacc, 0)) +
                          static_cast<uint64_t>(vgetq_lane_s64(vacc, 1));
           if (d.has_bias) sum += static_cast<uint64_t>(p.bias64[oc]);
-          const int32_t scaled =
-              MultiplyByQuantizedMultiplier(static_cast<int64_t>(sum), p.multiplier[oc], p.shift[oc]);
+          const int32_t scaled = MultiplyByQuantizedMultiplier(static_cast<int64_t>(sum),
+                                                               p.multiplier[oc], p.shift[oc]);
           out[oc] = static_cast<int16_t>(std::min(std::max(scaled, d.act_min), d.act_max));
         }
       }

@@ -6,5 +6,6 @@ set(QK_NEON_SOURCES
   qs8_gemm_4x8c8__neon.cc
   dwconv_8c__neon.cc
   qs16x8_conv_c8__neon.cc
+  qs16x8_dwconv_4c__neon.cc
   neon_table.cc
 )
