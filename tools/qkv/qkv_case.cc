@@ -1,6 +1,5 @@
+// CaseParser: key order, and the op, type, rounding and shape fields of a case block.
 #include "qkv/qkv_case.h"
-
-#include <cmath>
 
 #include "qkv/qkv_lex.h"
 #include "qkv/qkv_values.h"
@@ -91,12 +90,12 @@ bool CaseParser::Line(std::string_view key, std::string_view values, long line, 
   }
   key_line_[k] = line;
   next_ = k + 1;
-  if (!Handle(k, values, line)) return false;
+  if (!Handle(k, values)) return false;
   *done = k == kEnd;
   return true;
 }
 
-bool CaseParser::Handle(int key, std::string_view values, long /*line*/) {
+bool CaseParser::Handle(int key, std::string_view values) {
   if (key == kEnd) {
     if (!values.empty()) return Fail("end: takes no values");
     return true;

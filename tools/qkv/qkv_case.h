@@ -25,7 +25,7 @@ class CaseParser {
   // Starts a case from the values of its `case <id>` line.
   bool Begin(std::string_view values, long line, std::string* error);
   // One `key values...` line inside the case. Sets *done when `end` has completed the case.
-  // On failure sets *error to "line: message" parts via error_line().
+  // On failure sets *error (the message) and error_line().
   bool Line(std::string_view key, std::string_view values, long line, bool* done,
             std::string* error);
 
@@ -38,7 +38,7 @@ class CaseParser {
 
  private:
   bool Applies(int key) const;
-  bool Handle(int key, std::string_view values, long line);
+  bool Handle(int key, std::string_view values);
   bool HandleShapes(int key, std::string_view values);
   bool HandleGeometry(int key, std::string_view values);
   bool HandleQuantization(int key, std::string_view values);

@@ -1,6 +1,4 @@
 // CaseParser: the geometry, quantization and data fields of a case block.
-#include <cmath>
-
 #include "qkv/qkv_case.h"
 #include "qkv/qkv_lex.h"
 #include "qkv/qkv_values.h"
