@@ -99,6 +99,44 @@ QK_AVX2_INLINE void Block(const OpDesc&, const DwShape& s, const T* const* tap, 
   Store16(out + c0, Requantize8(a, bp.v0, e), Requantize8(b, bp.v1, e), n);
 }
 
+// Two adjacent output pixels of one block: the same arithmetic as Block, sharing weight loads.
+template <typename T>
+QK_AVX2_INLINE void Block2(const DwShape& s, const T* const* tap0, const T* const* tap1, int c0,
+                           int n, const int16_t* w, __m256i zp, const BlockParams8& bp,
+                           const Epilogue& e, T* out0, T* out1) {
+  __m256i acc00 = _mm256_setzero_si256(), acc01 = acc00, acc10 = acc00, acc11 = acc00;
+  for (int p = 0; p < s.tap_pairs; ++p, w += 2 * kBlock) {
+    const __m256i w_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+    const __m256i w_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + kBlock));
+    const __m256i x0 = Load16(tap0[2 * p] + c0, n, zp), x1 = Load16(tap0[2 * p + 1] + c0, n, zp);
+    acc00 = _mm256_add_epi32(acc00, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), w_lo));
+    acc01 = _mm256_add_epi32(acc01, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), w_hi));
+    const __m256i y0 = Load16(tap1[2 * p] + c0, n, zp), y1 = Load16(tap1[2 * p + 1] + c0, n, zp);
+    acc10 = _mm256_add_epi32(acc10, _mm256_madd_epi16(_mm256_unpacklo_epi16(y0, y1), w_lo));
+    acc11 = _mm256_add_epi32(acc11, _mm256_madd_epi16(_mm256_unpackhi_epi16(y0, y1), w_hi));
+  }
+  Store16(out0 + c0, Requantize8(_mm256_permute2x128_si256(acc00, acc01, 0x20), bp.v0, e),
+          Requantize8(_mm256_permute2x128_si256(acc00, acc01, 0x31), bp.v1, e), n);
+  Store16(out1 + c0, Requantize8(_mm256_permute2x128_si256(acc10, acc11, 0x20), bp.v0, e),
+          Requantize8(_mm256_permute2x128_si256(acc10, acc11, 0x31), bp.v1, e), n);
+}
+
+// Pixel pairs only pay off for the 8-bit types (int16x8 has its own chunked Block).
+template <typename T>
+QK_AVX2_INLINE int Pixels2(const DwShape& s, const T* const* taps, int stride, int ox, int out_w,
+                           int c0, int n, const int16_t* w, __m256i zp, const BlockParams8& bp,
+                           const Epilogue& e, T* out_row, int C) {
+  if (ox + 1 >= out_w) return 0;
+  Block2(s, taps + size_t(ox) * stride, taps + size_t(ox + 1) * stride, c0, n, w, zp, bp, e,
+         out_row + size_t(ox) * C, out_row + size_t(ox + 1) * C);
+  return 2;
+}
+QK_AVX2_INLINE int Pixels2(const DwShape&, const int16_t* const*, int, int, int, int, int,
+                           const int16_t*, __m256i, const Params64&, const Epilogue&, int16_t*,
+                           int) {
+  return 0;
+}
+
 QK_AVX2_INLINE void Block(const OpDesc& d, const DwShape& s, const int16_t* const* tap, int c0,
                           int n, const int16_t* w, __m256i zp, const Params64& p,
                           const Epilogue&, int16_t* out) {
@@ -168,8 +206,14 @@ void Depthwise(const OpDesc& d, const int16_t* packed, const Params& params, con
         const int n = std::min(kBlock, C - c0);
         const int16_t* w = packed + size_t(blk) * s.tap_pairs * 2 * kBlock;
         const auto& bp = Prepare(params, c0, e);
-        for (int ox = 0; ox < d.out_w; ++ox) {
+        for (int ox = 0; ox < d.out_w;) {
+          const int done = Pixels2(s, taps, stride, ox, d.out_w, c0, n, w, zp, bp, e, out_row, C);
+          if (done) {
+            ox += done;
+            continue;
+          }
           Block(d, s, taps + size_t(ox) * stride, c0, n, w, zp, bp, e, out_row + size_t(ox) * C);
+          ++ox;
         }
       }
     }
