@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -310,6 +312,24 @@ TEST_F(Validation, UnavailableIsa) {
                    "isa", QK_ISA_UNAVAILABLE);
     EXPECT_EQ(out, nullptr);
   }
+}
+
+// Registered twice more by tests/CMakeLists.txt with QK_ISA set to an unknown name and to an ISA
+// this CPU lacks: the default falls back to the best ISA, and DefaultIsaStatus() says why.
+TEST_F(Validation, QkIsaEnvironmentVariable) {
+  const char* value = std::getenv("QK_ISA");
+  const char* expect = std::getenv("QK_EXPECT_ISA_ERROR");  // "invalid" or "unavailable"
+  if (value == nullptr || expect == nullptr) {
+    GTEST_SKIP() << "ctest runs this with QK_ISA=<bad value> QK_EXPECT_ISA_ERROR=<kind>";
+  }
+  EXPECT_EQ(DefaultIsa(), BestIsa()) << "QK_ISA=" << value << " must not be used";
+  ExpectInvalid(DefaultIsaStatus(), "DefaultIsaStatus", "QK_ISA",
+                std::string(expect) == "invalid" ? StatusCode::kInvalidArgument
+                                                 : StatusCode::kIsaUnavailable);
+  EXPECT_TRUE(SetIsaOverride(Isa::kScalar).ok());
+  EXPECT_TRUE(DefaultIsaStatus().ok()) << "an API override replaces QK_ISA";
+  EXPECT_EQ(DefaultIsa(), Isa::kScalar);
+  EXPECT_TRUE(SetIsaOverride(Isa::kAuto).ok());
 }
 
 }  // namespace
