@@ -25,7 +25,6 @@ struct Int64Tiler {
     }
     for (int k0 = 0; k0 < kp; k0 += kChunkPairs) {
       __m256i acc[MR][2];
-      for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
       GemmAccumulate<MR>(std::min(kChunkPairs, kp - k0), a + 2 * k0, lda,
                          b + size_t(k0) * 2 * kGemmNR, acc);
       for (int i = 0; i < MR; ++i) {

@@ -38,10 +38,11 @@ QK_AVX2_INLINE int32_t LoadPair(const int16_t* p) {
   return v;
 }
 
-// acc[i][j] (rows i < MR, columns 8j..8j+7) += sum over kp pairs of A row i * B panel.
+// acc[i][j] (rows i < MR, columns 8j..8j+7) = sum over kp pairs of A row i * B panel.
 template <int MR>
 QK_AVX2_INLINE void GemmAccumulate(int kp, const int16_t* a, int lda, const int16_t* b,
                                    __m256i (&acc)[MR][2]) {
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   for (int k = 0; k < kp; ++k) {
     const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
     const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 16));
@@ -57,11 +58,10 @@ QK_AVX2_INLINE void GemmAccumulate(int kp, const int16_t* a, int lda, const int1
 // The full 6-row tile in inline assembly: GCC schedules the intrinsic form with all six
 // broadcasts first and spills accumulators; here the 12 accumulators (ymm0-11), 2 B vectors
 // (ymm12-13), the broadcast (ymm14) and one product (ymm15) fill the 16 ymm registers.
-// Same arithmetic as the generic loop above.
+// Same arithmetic as the generic loop above (accumulators start at zero).
 template <>
 QK_AVX2_INLINE void GemmAccumulate<6>(int kp, const int16_t* a, int lda, const int16_t* b,
                                       __m256i (&acc)[6][2]) {
-  if (kp <= 0) return;
   const size_t stride = size_t(lda) * sizeof(int16_t);
   const int16_t* a3 = a + 3 * size_t(lda);
   size_t k2 = size_t(kp) / 2;     // the loop does two K pairs per iteration
@@ -78,7 +78,7 @@ QK_AVX2_INLINE void GemmAccumulate<6>(int kp, const int16_t* a, int lda, const i
   QK_ROW(ao "(%[a])", "ymm0", "ymm1") QK_ROW(ao "(%[a],%[s],1)", "ymm2", "ymm3")    \
   QK_ROW(ao "(%[a],%[s],2)", "ymm4", "ymm5") QK_ROW(ao "(%[a3])", "ymm6", "ymm7")   \
   QK_ROW(ao "(%[a3],%[s],1)", "ymm8", "ymm9") QK_ROW(ao "(%[a3],%[s],2)", "ymm10", "ymm11")
-#define QK_ACC_LD(i, r) "vmovdqu " #i "*32(%[acc]), %%" r "\n\t"
+#define QK_ACC_LD(i, r) "vpxor %%" r ", %%" r ", %%" r "\n\t"
 #define QK_ACC_ST(i, r) "vmovdqu %%" r ", " #i "*32(%[acc])\n\t"
   asm volatile(
       QK_ACC_LD(0, "ymm0") QK_ACC_LD(1, "ymm1") QK_ACC_LD(2, "ymm2") QK_ACC_LD(3, "ymm3")
@@ -118,8 +118,6 @@ QK_AVX2_INLINE void GemmTile(int kp, const int16_t* a, int lda, const int16_t* b
                              const ChannelParams& cp, size_t n0, const Epilogue& e, OutT* out,
                              size_t ldo, int n) {
   __m256i acc[MR][2];
-#pragma GCC unroll 6
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   GemmAccumulate<MR>(kp, a, lda, b, acc);
   const ChannelVec ch0 = LoadChannelVec(cp, n0, e.single_rounding);
   if (n <= 8) {  // the panel's right half is padding: skip its requantization
