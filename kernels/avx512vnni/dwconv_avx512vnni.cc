@@ -130,11 +130,12 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
   const bool dual = DualPixel(d);
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
   const int channels = d.in_c;
-  int tap_offset[kMaxTaps];
+  ptrdiff_t tap_offset[kMaxTaps];  // 64-bit: taps of border pixels may lie far outside
   bool inside0[kMaxTaps], inside1[kMaxTaps];
   for (int t = 0; t < g.taps; ++t) {
     const int ky = t / d.kernel_w, kx = t % d.kernel_w;
-    tap_offset[t] = (ky * d.dilation_h * d.in_w + kx * d.dilation_w) * channels;
+    tap_offset[t] =
+        (ptrdiff_t(ky) * d.dilation_h * d.in_w + ptrdiff_t(kx) * d.dilation_w) * channels;
   }
   // Output pixels whose taps all lie inside the image: [y_lo, y_hi) x [x_lo, x_hi).
   auto first_inside = [](int pad, int stride) { return (pad + stride - 1) / stride; };

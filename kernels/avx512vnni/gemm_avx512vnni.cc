@@ -119,8 +119,9 @@ void Im2ColRowsAvx512(const OpDesc& d, const uint8_t* input, int group, int64_t 
   const __mmask64 k_mask = FirstBytes(k);
   auto load_at = [](__m512i row, const uint8_t* src, int n, int offset) {
     // Byte j of the load reads src[j - offset]; only the n masked bytes are accessed.
-    const uint8_t* base = reinterpret_cast<const uint8_t*>(reinterpret_cast<uintptr_t>(src) - offset);
-    return _mm512_mask_loadu_epi8(row, FirstBytes(n) << offset, base);
+    const uintptr_t base = reinterpret_cast<uintptr_t>(src) - offset;
+    return _mm512_mask_loadu_epi8(row, FirstBytes(n) << offset,
+                                  reinterpret_cast<const uint8_t*>(base));
   };
   for (int i = 0; i < rows; ++i) {
     uint8_t* dst = out + int64_t{i} * kp;

@@ -119,7 +119,8 @@ static inline __m512i RequantizedBytesInLane(__m512i v0, __m512i v1, __m512i v2,
   return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), o.lo), o.hi);
 }
 
-// Reorders RequantizedBytesInLane's bytes so that byte 16i + l = v[i] lane l (dword 4i + L <- dword 4L + i).
+// Reorders RequantizedBytesInLane's bytes so that byte 16i + l = v[i] lane l
+// (dword 4i + L <- dword 4L + i).
 static inline __m512i InLaneToLinear(__m512i packed) {
   const __m512i index = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   return _mm512_permutexvar_epi32(index, packed);
