@@ -149,7 +149,11 @@ bool ReadTensor(const fb::Tensor* t, int index, const fb::Model* model, const ui
   if (const fb::QuantizationParameters* q = t->quantization()) {
     if (q->scale() != nullptr) out->scales.assign(q->scale()->begin(), q->scale()->end());
     if (q->zero_point() != nullptr) {
-      for (int64_t zp : *q->zero_point()) {
+      // The verifier only guarantees 4-byte alignment of vector elements: copy each int64 out.
+      const uint8_t* raw = q->zero_point()->Data();
+      for (uint32_t i = 0; i < q->zero_point()->size(); ++i) {
+        int64_t zp;
+        std::memcpy(&zp, raw + 8 * size_t(i), 8);
         if (zp < std::numeric_limits<int32_t>::min() || zp > std::numeric_limits<int32_t>::max()) {
           return Fail(error, where + ": zero point outside int32");
         }
