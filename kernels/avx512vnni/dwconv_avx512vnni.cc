@@ -48,10 +48,16 @@ inline int PermutedChannel(int c) {
 
 // One step of 64 lanes (one pixel's 64 channels, or two pixels' 32): accumulators, in the
 // permuted order, before the bias. load(t) returns tap t's 64 bytes (x ^ 0x80, or the padding).
-template <typename LoadTap>
+// kTaps > 0 fixes the tap count at compile time (3x3), unrolling the whole tap loop.
+template <int kTaps, typename LoadTap>
 inline void DwStep(int taps, int tap_groups, __m512i pad, const int8_t* weights, LoadTap load,
                    __m512i acc[4]) {
+  if (kTaps > 0) {
+    taps = kTaps;
+    tap_groups = (kTaps + 3) / 4;
+  }
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+#pragma GCC unroll 4
   for (int tg = 0; tg < tap_groups; ++tg) {
     __m512i x[4];
 #pragma GCC unroll 4
@@ -70,6 +76,17 @@ inline void DwStep(int taps, int tap_groups, __m512i pad, const int8_t* weights,
     a3 = _mm512_dpbusd_epi32(a3, _mm512_unpackhi_epi16(hi01, hi23), _mm512_load_si512(w + 192));
   }
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+// DwStep with the 3x3 case compiled separately.
+template <typename LoadTap>
+inline void DwStepAny(int taps, int tap_groups, __m512i pad, const int8_t* weights, LoadTap load,
+                      __m512i acc[4]) {
+  if (taps == 9) {
+    DwStep<9>(taps, tap_groups, pad, weights, load, acc);
+  } else {
+    DwStep<0>(taps, tap_groups, pad, weights, load, acc);
+  }
 }
 
 // With at most 32 channels, one step computes two output pixels: the first in 128-bit lanes 0-1,
@@ -186,12 +203,21 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
           }
           __m512i acc[4];
           if (!dual) {
-            auto load = [&](int t) {
-              if (!fast && !inside0[t]) return pad;
-              return _mm512_xor_si512(
-                  _mm512_maskz_loadu_epi8(load_mask, image + (origin0 + tap_offset[t])), flip);
-            };
-            DwStep(g.taps, g.tap_groups, pad, weights, load, acc);
+            if (n == 64) {  // whole chunks: plain loads (masked loads are slower)
+              auto load = [&](int t) {
+                if (!fast && !inside0[t]) return pad;
+                return _mm512_xor_si512(_mm512_loadu_si512(image + (origin0 + tap_offset[t])),
+                                        flip);
+              };
+              DwStepAny(g.taps, g.tap_groups, pad, weights, load, acc);
+            } else {
+              auto load = [&](int t) {
+                if (!fast && !inside0[t]) return pad;
+                return _mm512_xor_si512(
+                    _mm512_maskz_loadu_epi8(load_mask, image + (origin0 + tap_offset[t])), flip);
+              };
+              DwStepAny(g.taps, g.tap_groups, pad, weights, load, acc);
+            }
           } else {
             // Outside taps read zp_in; the XOR with 0x80 is applied once to the joined vector.
             const __m256i zp_half = _mm256_set1_epi8(static_cast<char>(d.input_zp));
@@ -204,7 +230,7 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
               const __m256i hi = fast || inside1[t] ? half(origin1, t) : zp_half;
               return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), flip);
             };
-            DwStep(g.taps, g.tap_groups, pad, weights, load, acc);
+            DwStepAny(g.taps, g.tap_groups, pad, weights, load, acc);
           }
           __m512i y[4];
           for (int v = 0; v < 4; ++v) {
