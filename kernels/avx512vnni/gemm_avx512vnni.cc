@@ -186,6 +186,11 @@ void Im2ColRowsAvx512(const OpDesc& d, const uint8_t* input, int group, int64_t 
 
 static_assert(kNV <= 4, "the epilogue packs at most four vectors per row");
 
+// GEMMs with kp <= kSmallK and at most kSmallKMaxN channels per group run the row tiles outside
+// the panels.
+constexpr int kSmallK = 256;
+constexpr int kSmallKMaxN = 256;
+
 struct TileArgs {
   const uint8_t* a;
   int64_t a_stride;
@@ -355,6 +360,7 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
   const int8_t* weights = p.packed.as<int8_t>();
   const TileTable& tiles = kTiles[u8 ? 1 : 0];
   Requant16 rq[kNV];
+  Requant16 rq_all[kSmallKMaxN / 16];
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, u8);
 
   for (int64_t m0 = 0; m0 < g.m; m0 += mc) {
@@ -371,28 +377,42 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
               c * static_cast<uint32_t>(RowSum(a + int64_t{r} * g.kp, g.kp)));
         }
       }
-      for (int n0 = 0; n0 < g.n; n0 += kNR) {
+      auto run_tile = [&](int r0, int n0, const Requant16* panel_rq) {
         const size_t col = size_t(grp) * g.np + n0;
         const int n_valid = std::min(kNR, g.n - n0);
-        const int vectors = (n_valid + 15) / 16;
-        for (int v = 0; v < vectors; ++v) {
-          rq[v] = MakeRequant16(mult + col + 16 * v, shift + col + 16 * v, d.rounding);
-        }
         TileArgs t;
+        t.a = a + int64_t{r0} * g.kp;
         t.a_stride = g.kp;
         t.kp = g.kp;
         t.b = weights + col * g.kp;
         t.bias = bias + col;
-        t.rq = rq;
+        t.row_term = row_term + r0;
+        t.rq = panel_rq;
         t.out = &stage;
+        t.c = out + (m0 + r0) * d.out_c + int64_t{grp} * g.n + n0;
         t.c_stride = d.out_c;
         t.n_valid = n_valid;
+        tiles[std::min(kMR, rows - r0) - 1][(n_valid + 15) / 16 - 1](t);
+      };
+      auto make_rq = [&](int n0, Requant16* panel_rq) {
+        const size_t col = size_t(grp) * g.np + n0;
+        const int vectors = (std::min(kNR, g.n - n0) + 15) / 16;
+        for (int v = 0; v < vectors; ++v) {
+          panel_rq[v] = MakeRequant16(mult + col + 16 * v, shift + col + 16 * v, d.rounding);
+        }
+      };
+      if (g.kp <= kSmallK && g.np <= kSmallKMaxN) {
+        // Small K: every panel's weights fit in L1, so each A tile is used for all panels
+        // while it is hot.
+        for (int n0 = 0; n0 < g.n; n0 += kNR) make_rq(n0, rq_all + n0 / 16);
         for (int r0 = 0; r0 < rows; r0 += kMR) {
-          const int m = std::min(kMR, rows - r0);
-          t.a = a + int64_t{r0} * g.kp;
-          t.row_term = row_term + r0;
-          t.c = out + (m0 + r0) * d.out_c + int64_t{grp} * g.n + n0;
-          tiles[m - 1][vectors - 1](t);
+          for (int n0 = 0; n0 < g.n; n0 += kNR) run_tile(r0, n0, rq_all + n0 / 16);
+        }
+      } else {
+        // A panel's weights stay in cache while the whole A block streams past them.
+        for (int n0 = 0; n0 < g.n; n0 += kNR) {
+          make_rq(n0, rq);
+          for (int r0 = 0; r0 < rows; r0 += kMR) run_tile(r0, n0, rq);
         }
       }
     }
