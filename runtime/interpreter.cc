@@ -17,6 +17,7 @@ using internal::RunContext;
 namespace {
 
 constexpr size_t kAlignment = 64;
+constexpr size_t kMaxArenaBytes = size_t(1) << 30;  // activations and scratch: refuse above
 
 size_t AlignUp(size_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
 
@@ -127,6 +128,7 @@ bool Interpreter::Build(const InterpreterOptions& options, std::string* error) {
       return Fail(error, "model output " + std::to_string(t) + " is never written");
     }
   }
+  if (workspace > kMaxArenaBytes) return Fail(error, "operator scratch above the 1 GiB limit");
   workspace_bytes_ = workspace;
   ctx_->workspace = workspace > 0 ? AlignedAlloc(workspace, &workspace_storage_) : nullptr;
   ctx_->workspace_bytes = workspace;
@@ -189,7 +191,9 @@ bool Interpreter::PlanMemory(std::string* error) {
     total = std::max(total, offset + it.size);
     placed.push_back(it);
   }
-  if (total > (size_t(1) << 32)) return Fail(error, "activations need more than 4 GB");
+  if (total > kMaxArenaBytes) {
+    return Fail(error, "activations need " + std::to_string(total) + " bytes, above the 1 GiB limit");
+  }
   arena_bytes_ = total;
   uint8_t* arena = AlignedAlloc(std::max<size_t>(total, 1), &arena_storage_);
   ctx_->data.assign(n, nullptr);

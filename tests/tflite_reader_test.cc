@@ -372,6 +372,13 @@ TEST(BuiltModel, ShapeMismatchIsRefused) {
   ExpectRefused(s, false, "operator 0 (RESHAPE): input has 4 elements, output 5");
 }
 
+TEST(BuiltModel, HugeActivationsAreRefusedBeforeAllocating) {
+  ModelSpec s = ReshapeModel();
+  s.tensors[0].shape = {32768, 32768};  // 1 GiB each, 2 GiB of activations
+  s.tensors[1].shape = {32768 * 32768};
+  ExpectRefused(s, false, "above the 1 GiB limit");
+}
+
 TEST(BuiltModel, ReadBeforeWriteIsRefused) {
   ModelSpec s = ReshapeModel();
   s.tensors.push_back(TensorSpec{{4}});
