@@ -74,7 +74,12 @@ bool ActivationRange(const BuildInputs& in, Activation act, const Tensor& output
       ok = false;
       return 0;
     }
-    return output.zero_point() + int32_t(tmp);
+    const int64_t q = int64_t(output.zero_point()) + int64_t(tmp);
+    if (q < INT32_MIN || q > INT32_MAX) {
+      ok = false;
+      return 0;
+    }
+    return int32_t(q);
   };
   *act_min = qmin;
   *act_max = qmax;
@@ -121,8 +126,14 @@ bool BuildPool(const BuildInputs& in, bool average, BuiltOp* out, std::string* e
   }
   const OpOptions& o = in.op->options;
   if (!o.has_options) return Fail(error, in.where() + "missing Pool2DOptions");
-  if (o.stride_h <= 0 || o.stride_w <= 0 || o.filter_h <= 0 || o.filter_w <= 0) {
-    return Fail(error, in.where() + "strides and filter size must be positive");
+  constexpr int kMaxWindow = 1 << 16;
+  if (o.stride_h <= 0 || o.stride_w <= 0 || o.filter_h <= 0 || o.filter_w <= 0 ||
+      o.stride_h > kMaxWindow || o.stride_w > kMaxWindow || o.filter_h > kMaxWindow ||
+      o.filter_w > kMaxWindow) {
+    return Fail(error, in.where() + "strides and filter size must be in [1, 65536]");
+  }
+  if (ti.shape[1] > kMaxWindow * 256 || ti.shape[2] > kMaxWindow * 256) {
+    return Fail(error, in.where() + "input too large");
   }
   ops::PoolParams p;
   p.batch = ti.shape[0];
