@@ -54,6 +54,8 @@ t_checks=$(( $(date +%s) - t1 ))
 # qemu_* entries (they repeat the three runs above) and ThreadSafety, whose spinning barriers take
 # tens of minutes under qemu-user (it runs natively and under TSan in other stages).
 t2=$(date +%s)
-ctest --preset aarch64 -E '^qemu_|^ThreadSafety\.'
+rc=0
+ctest --preset aarch64 -E '^qemu_|^ThreadSafety\.' || rc=$?
 t_ctest=$(( $(date +%s) - t2 ))
 echo "40-arm-qemu: cross build ${t_build}s, emulated checks ${t_checks}s, emulated ctest ${t_ctest}s"
+exit $rc
