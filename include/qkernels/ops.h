@@ -173,7 +173,8 @@ Status PackFullyConnected(const FullyConnectedParams& params, const void* filter
 
 // Runs a packed op. The element type must match the op's DataType (int8_t / uint8_t / int16_t),
 // else kInvalidArgument. `workspace` must be at least workspace_size() bytes (kBufferTooSmall
-// otherwise); if it is nullptr the call allocates its own (convenient, not for hot loops).
+// otherwise); if it is nullptr the call allocates its own (convenient, not for hot loops). Like
+// every user buffer, the workspace may have any alignment.
 // Errors: op empty (never packed or moved from), type mismatch, input or output nullptr:
 // kInvalidArgument; workspace_bytes < workspace_size(): kBufferTooSmall; kOutOfMemory when
 // workspace is nullptr and the allocation fails. Input and output must not overlap.

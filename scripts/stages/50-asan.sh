@@ -7,7 +7,13 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_stri
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j2
-ctest --preset asan
+# Left out here, and said so (both run in the release stage):
+#  - dispatch_qemu_*: qk-conformance under qemu-x86_64 -cpu max/Nehalem; an ASan binary under
+#    qemu-user takes minutes per start-up (234 s and a timeout were measured).
+#  - find_package_consumer: a packaging check; the outside consumer project links the instrumented
+#    static library without the sanitizer runtime.
+echo "50-asan: not under ASan (run in the release stage): dispatch_qemu_*, find_package_consumer"
+ctest --preset asan -E '^(dispatch_qemu_.*|find_package_consumer)$'
 conformance=build/asan/bin/qk-conformance
 if [ ! -x "$conformance" ]; then
   echo "50-asan: $conformance is not built (QK_BUILD_TOOLS off?): conformance under ASan skipped"
