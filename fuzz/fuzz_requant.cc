@@ -42,7 +42,8 @@ int32_t MulQDouble(int32_t x, int32_t m, int s) {
 // Single rounding: round(x * m * 2^(s-31)), ties toward +inf, truncated to int32.
 int32_t MulQSingle(int32_t x, int32_t m, int s) {
   const int total = 31 - s;
-  return Wrap32(FloorShift(static_cast<i128>(x) * m + (static_cast<i128>(1) << (total - 1)), total));
+  const i128 half = static_cast<i128>(1) << (total - 1);
+  return Wrap32(FloorShift(static_cast<i128>(x) * m + half, total));
 }
 
 // int16x8: the multiplier reduced to Q15 (saturating at 0x7FFF), floor((x*rm + 2^(14-s)) /
