@@ -379,6 +379,75 @@ TEST(BuiltModel, HugeActivationsAreRefusedBeforeAllocating) {
   ExpectRefused(s, false, "above the 1 GiB limit");
 }
 
+std::vector<uint8_t> Int32Bytes(const std::vector<int32_t>& v) {
+  std::vector<uint8_t> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// PAD -> ADD -> MEAN and PAD -> TRANSPOSE through the interpreter (the builders' wiring: the pad
+// value from the output zero point, constant paddings/axes/permutation, both MEAN paths' choice),
+// values derived by hand from TFLite's reference formulas.
+TEST(BuiltModel, PadAddMeanTransposeGraph) {
+  ModelSpec s;
+  auto q = [](std::vector<int32_t> shape, float scale, int zp) {
+    TensorSpec t;
+    t.shape = std::move(shape);
+    t.scales = {scale};
+    t.zero_points = {zp};
+    return t;
+  };
+  auto c = [](std::vector<int32_t> shape, uint32_t buffer) {
+    TensorSpec t;
+    t.shape = std::move(shape);
+    t.type = 2;  // int32
+    t.buffer = buffer;
+    t.scales = {};
+    t.zero_points = {};
+    return t;
+  };
+  s.tensors = {q({1, 2, 2, 1}, 0.5f, -3), c({4, 2}, 1), q({1, 3, 3, 1}, 0.5f, -3),
+               q({1, 3, 3, 1}, 1.f, -3),  c({2}, 2),    q({1, 1}, 0.5f, 0),
+               c({4}, 3),                 q({1, 3, 3, 1}, 0.5f, -3)};
+  s.buffers.push_back(Int32Bytes({0, 0, 1, 0, 0, 1, 0, 0}));  // pad H before, W after
+  s.buffers.push_back(Int32Bytes({1, 2}));
+  s.buffers.push_back(Int32Bytes({0, 2, 1, 3}));
+  s.ops = {OpSpec{34, 0, {0, 1}, {2}, nullptr},
+           OpSpec{0, 1, {2, 2}, {3}, nullptr},
+           OpSpec{40, 2, {3, 4}, {5},
+                  [](flatbuffers::FlatBufferBuilder& fbb) {
+                    return std::make_pair(fb::BuiltinOptions_ReducerOptions,
+                                          fb::CreateReducerOptions(fbb, false).Union());
+                  }},
+           OpSpec{39, 3, {2, 6}, {7}, nullptr}};
+  s.inputs = {0};
+  s.outputs = {5, 7};
+  const std::vector<uint8_t> bytes = BuildModel(s);
+  Model model;
+  std::string error;
+  ASSERT_TRUE(rt::ReadModel(bytes.data(), bytes.size(), &model, &error)) << error;
+  std::unique_ptr<rt::Interpreter> interp;
+  ASSERT_TRUE(rt::Interpreter::Create(std::move(model), {}, &interp, &error)) << error;
+  const int8_t in[4] = {1, 2, 3, 4};
+  std::memcpy(interp->input_data(0), in, 4);
+  std::vector<int8_t> pad, sum;
+  ASSERT_TRUE(interp->Invoke(&error, [&](int op) {
+    const int8_t* p = reinterpret_cast<const int8_t*>(interp->tensor_data(op == 0 ? 2 : 3));
+    if (op == 0) pad.assign(p, p + 9);
+    if (op == 1) sum.assign(p, p + 9);
+  })) << error;
+  // PAD: a row above and a column to the right, filled with the zero point -3.
+  EXPECT_EQ(pad, (std::vector<int8_t>{-3, -3, -3, 1, 2, -3, 3, 4, -3}));
+  // ADD: x + x at half the input scale is exact: (q + 3) * 0.5 * 2 / 1.0 - 3 = q.
+  EXPECT_EQ(sum, pad);
+  // MEAN (rescale path): sum(q - zp) = 22 over 9, ratio 1.0 / 0.5: M = (2^30, 2) -> count folded:
+  // shift 3, M' = 2^33 / 9 = 954437176, shift' = -1 -> SRDHM(22, M') = 10 -> RDBP(10, 1) = 5.
+  EXPECT_EQ(int8_t(interp->output_data(0)[0]), 5);
+  // TRANSPOSE (0, 2, 1, 3): the 3x3 image transposed.
+  const int8_t* t = reinterpret_cast<const int8_t*>(interp->output_data(1));
+  EXPECT_EQ(std::vector<int8_t>(t, t + 9), (std::vector<int8_t>{-3, 1, 3, -3, 2, 4, -3, -3, -3}));
+}
+
 TEST(BuiltModel, ReadBeforeWriteIsRefused) {
   ModelSpec s = ReshapeModel();
   s.tensors.push_back(TensorSpec{{4}});
