@@ -1,6 +1,7 @@
 // The AVX-512 VNNI rows of the kernel table (int8 and uint8; int16x8 falls back to a lesser ISA).
 #include <vector>
 
+#include "kernels/avx512vnni/conv_smallk_avx512vnni.h"
 #include "kernels/avx512vnni/dwconv_avx512vnni.h"
 #include "kernels/avx512vnni/gemm_avx512vnni.h"
 
@@ -27,6 +28,9 @@ void RunIm2col(const OpDesc& d, const PackedData& p, const void* in, void* out, 
 
 void AppendKernels(std::vector<Kernel>* table) {
   const Isa isa = Isa::kAvx512Vnni;
+  table->push_back({isa, OpKind::kConv2D, DataType::kInt8,
+                    "qs8_conv_smallk_direct_16x8p2_8x32__avx512vnni", SmallKConvApplies,
+                    PackSmallKConv, nullptr, RunSmallKConv});
   table->push_back({isa, OpKind::kConv2D, DataType::kInt8, "qs8_conv_1x1_gemm_6x64c4__avx512vnni",
                     Pointwise, PackGemm, GemmWorkspaceBytes, RunDirect});
   table->push_back({isa, OpKind::kConv2D, DataType::kInt8,

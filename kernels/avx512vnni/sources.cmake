@@ -1,6 +1,7 @@
 # AVX-512 VNNI kernels (compiled with the avx512vnni flags only; see cmake/QkIsa.cmake).
 set(QK_AVX512VNNI_SOURCES
   avx512vnni_table.cc
+  conv_smallk_avx512vnni.cc
   dwconv_avx512vnni.cc
   gemm_avx512vnni.cc
 )
