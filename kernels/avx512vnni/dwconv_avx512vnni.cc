@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/avx512vnni/requantize_avx512vnni.h"
 
@@ -93,6 +94,28 @@ inline void DwStepAny(int taps, int tap_groups, __m512i pad, const int8_t* weigh
 // the second in lanes 2-3; PackDw then stores channels 0..31 also as channels 32..63.
 inline bool DualPixel(const OpDesc& d) { return d.out_c <= 32; }
 
+// 3x3 kernels also get a second packing with the taps grouped by kernel column: group kx holds
+// rows ky = 0, 1, 2 (byte j = ky, byte 3 weight 0). With stride_w = 1 and dilation_w = 1 the
+// interleaved input column (three rows of one input column) is then shared by the three output
+// pixels that read it, so each input column is loaded and shuffled once instead of three times.
+inline bool HasColumnPacking(const OpDesc& d) { return d.kernel_h == 3 && d.kernel_w == 3; }
+
+
+// The three kernel rows of one input column (64 bytes each at p, p + row_step, p + 2 row_step,
+// flipped to x + 128) in the tap-group layout of DwStep: u[i] lane L dword p = channel
+// 16L + 4i + p, bytes = rows 0, 1, 2 and a fourth byte whose packed weight is 0.
+inline void LoadColumn(const int8_t* p, ptrdiff_t row_step, __m512i flip, __m512i u[4]) {
+  const __m512i x0 = _mm512_xor_si512(_mm512_loadu_si512(p), flip);
+  const __m512i x1 = _mm512_xor_si512(_mm512_loadu_si512(p + row_step), flip);
+  const __m512i x2 = _mm512_xor_si512(_mm512_loadu_si512(p + 2 * row_step), flip);
+  const __m512i lo01 = _mm512_unpacklo_epi8(x0, x1), hi01 = _mm512_unpackhi_epi8(x0, x1);
+  const __m512i lo22 = _mm512_unpacklo_epi8(x2, x2), hi22 = _mm512_unpackhi_epi8(x2, x2);
+  u[0] = _mm512_unpacklo_epi16(lo01, lo22);
+  u[1] = _mm512_unpackhi_epi16(lo01, lo22);
+  u[2] = _mm512_unpacklo_epi16(hi01, hi22);
+  u[3] = _mm512_unpackhi_epi16(hi01, hi22);
+}
+
 }  // namespace
 
 bool DwApplies(const OpDesc& d) {
@@ -103,8 +126,11 @@ bool DwApplies(const OpDesc& d) {
 void PackDw(const OpDesc& d, PackedData* p) {
   const DwGeometry g = DwGeometryOf(d);
   const int cp = g.chunks * 64;
-  p->packed.Resize(size_t(g.chunks) * g.tap_groups * 256);
+  const size_t tap_bytes = size_t(g.chunks) * g.tap_groups * 256;
+  const bool columns = HasColumnPacking(d);
+  p->packed.Resize(tap_bytes + (columns ? size_t(g.chunks) * 3 * 256 : 0));  // zero-filled
   int8_t* packed = p->packed.as<int8_t>();
+  int8_t* packed_cols = packed + tap_bytes;
   p->packed_bias.assign(3 * size_t(cp), 0);
   int32_t* bias = p->packed_bias.data();
   int32_t* mult = bias + cp;
@@ -116,6 +142,11 @@ void PackDw(const OpDesc& d, PackedData* p) {
       const int8_t w = p->filter[size_t(t) * d.out_c + c];
       packed[(size_t(chunk) * g.tap_groups + t / 4) * 256 + PackedOffset(c % 64, t % 4)] = w;
       sum += static_cast<uint32_t>(int32_t{w});
+      if (columns) {  // tap t = 3 * ky + kx
+        int8_t* col = packed_cols + (size_t(chunk) * 3 + t % 3) * 256;
+        col[PackedOffset(c % 64, t / 3)] = w;
+        if (DualPixel(d)) col[PackedOffset(c + 32, t / 3)] = w;
+      }
     }
     const uint32_t zp_term = (128u + static_cast<uint32_t>(d.input_zp)) * sum;  // wraps
     const int i = chunk * 64 + PermutedChannel(c % 64);
@@ -145,6 +176,8 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
   const __m512i pad = _mm512_set1_epi8(static_cast<char>(d.input_zp ^ 0x80));
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const bool dual = DualPixel(d);
+  // Dual pixels whose channels fill both halves and lie back to back (32 channels, stride 1).
+  const bool contiguous = dual && d.in_c == 32 && d.stride_w == 1;
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
   const int channels = d.in_c;
   ptrdiff_t tap_offset[kMaxTaps];  // 64-bit: taps of border pixels may lie far outside
@@ -167,6 +200,7 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
   const int x_hi = std::max(x_lo, end_inside(d.in_w, d.pad_left,
                                              (d.kernel_w - 1) * d.dilation_w + 1, d.stride_w,
                                              d.out_w));
+  const ptrdiff_t row_step = ptrdiff_t(d.dilation_h) * d.in_w * channels;
   for (int chunk = 0; chunk < g.chunks; ++chunk) {
     const int c0 = chunk * 64;
     const int n = std::min(64, channels - c0);
@@ -177,13 +211,88 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
     }
     const __mmask64 store = FirstBytes(n);  // dual: its low 32 bits are each pixel's mask
     const int8_t* weights = p.packed.as<int8_t>() + size_t(chunk) * g.tap_groups * 256;
+    const bool use_columns = HasColumnPacking(d) && d.stride_w == 1 && d.dilation_w == 1 &&
+                             (dual ? contiguous : n == 64);
+    __m512i cols[12];  // kernel column kx, accumulator v: cols[4 * kx + v]
+    if (use_columns) {
+      const int8_t* w = p.packed.as<int8_t>() + size_t(g.chunks) * g.tap_groups * 256 +
+                        size_t(chunk) * 3 * 256;
+      for (int i = 0; i < 12; ++i) cols[i] = _mm512_load_si512(w + 64 * i);
+    }
     for (int b = 0; b < d.batch; ++b) {
       const int8_t* image = in + size_t(b) * d.in_h * d.in_w * channels + c0;
       for (int oy = 0; oy < d.out_h; ++oy) {
         const int iy0 = oy * d.stride_h - d.pad_top;
         const bool row_inside = oy >= y_lo && oy < y_hi;
         const int step = dual ? 2 : 1;
+        // Requantizes one step's accumulators (before the bias) and stores its output pixel(s).
+        auto emit = [&](const __m512i* acc, int ox, bool second) {
+          __m512i y[4];
+          for (int v = 0; v < 4; ++v) {
+            const __m512i x = _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
+            y[v] = Scale16(x, rq[v]);
+          }
+          const __m512i bytes = RequantizedBytesInLane(y[0], y[1], y[2], y[3], stage);
+          int8_t* dst = out + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * d.out_c + c0;
+          if (!dual) {
+            if (n == 64) {
+              _mm512_storeu_si512(dst, bytes);
+            } else {
+              _mm512_mask_storeu_epi8(dst, store, bytes);
+            }
+          } else if (contiguous && second) {  // out_c == 32: the two pixels are adjacent
+            _mm512_storeu_si512(dst, bytes);
+          } else {
+            const __mmask32 half_store = static_cast<__mmask32>(store);
+            _mm256_mask_storeu_epi8(dst, half_store, _mm512_castsi512_si256(bytes));
+            if (second) {
+              _mm256_mask_storeu_epi8(dst + d.out_c, half_store,
+                                      _mm512_extracti64x4_epi64(bytes, 1));
+            }
+          }
+        };
+        // The interior pixels [ox, x_hi) of a row through the column layout (see
+        // HasColumnPacking); returns the first pixel it did not compute. Every column it loads
+        // (64 bytes: one pixel's 64 channels, or two adjacent pixels' 32) lies inside the image.
+        auto run_interior = [&](int ox) {
+          const int8_t* row = image + ptrdiff_t(iy0) * d.in_w * channels;
+          auto column = [&](int x, __m512i u[4]) {
+            LoadColumn(row + ptrdiff_t(x - d.pad_left) * channels, row_step, flip, u);
+          };
+          auto accumulate = [&](const __m512i* u0, const __m512i* u1, const __m512i* u2,
+                                __m512i* acc) {
+            for (int v = 0; v < 4; ++v) {
+              __m512i a = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u0[v], cols[v]);
+              a = _mm512_dpbusd_epi32(a, u1[v], cols[4 + v]);
+              acc[v] = _mm512_dpbusd_epi32(a, u2[v], cols[8 + v]);
+            }
+          };
+          __m512i u0[4], u1[4], u2[4], acc[4];
+          column(ox, u0);
+          if (!dual) {
+            column(ox + 1, u1);
+            for (; ox < x_hi; ++ox) {
+              column(ox + 2, u2);
+              accumulate(u0, u1, u2, acc);
+              emit(acc, ox, false);
+              for (int v = 0; v < 4; ++v) u0[v] = u1[v], u1[v] = u2[v];
+            }
+          } else {
+            for (; ox + 1 < x_hi; ox += 2) {
+              column(ox + 1, u1);
+              column(ox + 2, u2);
+              accumulate(u0, u1, u2, acc);
+              emit(acc, ox, true);
+              for (int v = 0; v < 4; ++v) u0[v] = u2[v];
+            }
+          }
+          return ox;
+        };
         for (int ox = 0; ox < d.out_w; ox += step) {
+          if (use_columns && row_inside && ox >= x_lo && ox + step - 1 < x_hi) {
+            ox = run_interior(ox) - step;  // the loop's increment then resumes at its result
+            continue;
+          }
           const bool second = dual && ox + 1 < d.out_w;
           // Each pixel's first-tap offset; for border pixels it may lie outside the image, and
           // only in-image taps (origin + tap_offset) are ever dereferenced.
@@ -202,53 +311,56 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
             }
           }
           __m512i acc[4];
-          if (!dual) {
-            if (n == 64) {  // whole chunks: plain loads (masked loads are slower)
+          // kFast: every tap of the pixel(s) lies inside the image, so no bounds test is made.
+          auto compute = [&](auto fast_tag) {
+            constexpr bool kFast = decltype(fast_tag)::value;
+            if (!dual) {
+              if (n == 64) {  // whole chunks: plain loads (masked loads are slower)
+                auto load = [&](int t) {
+                  if (!kFast && !inside0[t]) return pad;
+                  return _mm512_xor_si512(_mm512_loadu_si512(image + (origin0 + tap_offset[t])),
+                                          flip);
+                };
+                DwStepAny(g.taps, g.tap_groups, pad, weights, load, acc);
+              } else {
+                auto load = [&](int t) {
+                  if (!kFast && !inside0[t]) return pad;
+                  return _mm512_xor_si512(
+                      _mm512_maskz_loadu_epi8(load_mask, image + (origin0 + tap_offset[t])),
+                      flip);
+                };
+                DwStepAny(g.taps, g.tap_groups, pad, weights, load, acc);
+              }
+            } else if (kFast && contiguous && second) {
+              // 32 channels, stride 1, both pixels inside: the two pixels' 32 bytes are adjacent
+              // in memory, [origin0, origin0 + 64) = [origin0, origin1 + 32), all in the image.
               auto load = [&](int t) {
-                if (!fast && !inside0[t]) return pad;
                 return _mm512_xor_si512(_mm512_loadu_si512(image + (origin0 + tap_offset[t])),
                                         flip);
               };
               DwStepAny(g.taps, g.tap_groups, pad, weights, load, acc);
             } else {
+              // Outside taps read zp_in; the XOR with 0x80 is applied once to the joined vector.
+              const __m256i zp_half = _mm256_set1_epi8(static_cast<char>(d.input_zp));
+              const __mmask32 half_mask = static_cast<__mmask32>(load_mask);
+              auto half = [&](ptrdiff_t origin, int t) {
+                return _mm256_maskz_loadu_epi8(half_mask, image + (origin + tap_offset[t]));
+              };
               auto load = [&](int t) {
-                if (!fast && !inside0[t]) return pad;
-                return _mm512_xor_si512(
-                    _mm512_maskz_loadu_epi8(load_mask, image + (origin0 + tap_offset[t])), flip);
+                const __m256i lo = kFast || inside0[t] ? half(origin0, t) : zp_half;
+                const __m256i hi = kFast || inside1[t] ? half(origin1, t) : zp_half;
+                return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1),
+                                        flip);
               };
               DwStepAny(g.taps, g.tap_groups, pad, weights, load, acc);
             }
+          };
+          if (fast) {
+            compute(std::true_type());
           } else {
-            // Outside taps read zp_in; the XOR with 0x80 is applied once to the joined vector.
-            const __m256i zp_half = _mm256_set1_epi8(static_cast<char>(d.input_zp));
-            const __mmask32 half_mask = static_cast<__mmask32>(load_mask);
-            auto half = [&](ptrdiff_t origin, int t) {
-              return _mm256_maskz_loadu_epi8(half_mask, image + (origin + tap_offset[t]));
-            };
-            auto load = [&](int t) {
-              const __m256i lo = fast || inside0[t] ? half(origin0, t) : zp_half;
-              const __m256i hi = fast || inside1[t] ? half(origin1, t) : zp_half;
-              return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), flip);
-            };
-            DwStepAny(g.taps, g.tap_groups, pad, weights, load, acc);
+            compute(std::false_type());
           }
-          __m512i y[4];
-          for (int v = 0; v < 4; ++v) {
-            const __m512i x = _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
-            y[v] = Scale16(x, rq[v]);
-          }
-          const __m512i bytes = RequantizedBytesInLane(y[0], y[1], y[2], y[3], stage);
-          int8_t* dst = out + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * d.out_c + c0;
-          if (!dual) {
-            _mm512_mask_storeu_epi8(dst, store, bytes);
-          } else {
-            const __mmask32 half_store = static_cast<__mmask32>(store);
-            _mm256_mask_storeu_epi8(dst, half_store, _mm512_castsi512_si256(bytes));
-            if (second) {
-              _mm256_mask_storeu_epi8(dst + d.out_c, half_store,
-                                      _mm512_extracti64x4_epi64(bytes, 1));
-            }
-          }
+          emit(acc, ox, second);
         }
       }
     }
