@@ -116,6 +116,23 @@ inline void LoadColumn(const int8_t* p, ptrdiff_t row_step, __m512i flip, __m512
   u[3] = _mm512_unpackhi_epi16(hi01, hi22);
 }
 
+
+// ScaleDouble for lanes whose shift is <= 0: its vpsllvd by max(shift, 0) = 0 is the identity,
+// and everything after it is ScaleDouble's proven sequence, unchanged.
+inline __m512i ScaleNoLeft(__m512i a, const Requant16& q) {
+  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
+  const __m512i p_even = _mm512_add_epi64(_mm512_mul_epi32(a, q.mult), nudge);
+  const __m512i p_odd =
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), q.mult_odd), nudge);
+  const __m512i high = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(p_even, 31),
+                                               _mm512_slli_epi64(p_odd, 1));
+  const __m512i remainder = _mm512_and_si512(high, q.rmask);
+  const __m512i threshold = _mm512_add_epi32(q.rhalf, _mm512_srli_epi32(high, 31));
+  const __m512i floor = _mm512_srav_epi32(high, q.right);
+  const __mmask16 up = _mm512_cmpgt_epi32_mask(remainder, threshold);
+  return _mm512_mask_add_epi32(floor, up, floor, _mm512_set1_epi32(1));
+}
+
 }  // namespace
 
 bool DwApplies(const OpDesc& d) {
@@ -178,6 +195,10 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
   const bool dual = DualPixel(d);
   // Dual pixels whose channels fill both halves and lie back to back (32 channels, stride 1).
   const bool contiguous = dual && d.in_c == 32 && d.stride_w == 1;
+  // Every shift <= 0 (the usual case): the double-rounding left shift is by 0 and is skipped.
+  const bool no_left =
+      d.rounding == Rounding::kDouble &&
+      std::all_of(p.shift.begin(), p.shift.end(), [](int32_t s) { return s <= 0; });
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
   const int channels = d.in_c;
   ptrdiff_t tap_offset[kMaxTaps];  // 64-bit: taps of border pixels may lie far outside
@@ -226,11 +247,14 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
         const bool row_inside = oy >= y_lo && oy < y_hi;
         const int step = dual ? 2 : 1;
         // Requantizes one step's accumulators (before the bias) and stores its output pixel(s).
-        auto emit = [&](const __m512i* acc, int ox, bool second) {
+        // kBiased: the accumulators already include the bias.
+        auto emit = [&](const __m512i* acc, int ox, bool second, auto biased_tag) {
+          constexpr bool kBiased = decltype(biased_tag)::value;
           __m512i y[4];
           for (int v = 0; v < 4; ++v) {
-            const __m512i x = _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
-            y[v] = Scale16(x, rq[v]);
+            const __m512i x =
+                kBiased ? acc[v] : _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
+            y[v] = no_left ? ScaleNoLeft(x, rq[v]) : Scale16(x, rq[v]);
           }
           const __m512i bytes = RequantizedBytesInLane(y[0], y[1], y[2], y[3], stage);
           int8_t* dst = out + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * d.out_c + c0;
@@ -262,7 +286,8 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
           auto accumulate = [&](const __m512i* u0, const __m512i* u1, const __m512i* u2,
                                 __m512i* acc) {
             for (int v = 0; v < 4; ++v) {
-              __m512i a = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u0[v], cols[v]);
+              const __m512i b = _mm512_loadu_si512(bias + c0 + 16 * v);
+              __m512i a = _mm512_dpbusd_epi32(b, u0[v], cols[v]);
               a = _mm512_dpbusd_epi32(a, u1[v], cols[4 + v]);
               acc[v] = _mm512_dpbusd_epi32(a, u2[v], cols[8 + v]);
             }
@@ -274,7 +299,7 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
             for (; ox < x_hi; ++ox) {
               column(ox + 2, u2);
               accumulate(u0, u1, u2, acc);
-              emit(acc, ox, false);
+              emit(acc, ox, false, std::true_type());
               for (int v = 0; v < 4; ++v) u0[v] = u1[v], u1[v] = u2[v];
             }
           } else {
@@ -282,7 +307,7 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
               column(ox + 1, u1);
               column(ox + 2, u2);
               accumulate(u0, u1, u2, acc);
-              emit(acc, ox, true);
+              emit(acc, ox, true, std::true_type());
               for (int v = 0; v < 4; ++v) u0[v] = u2[v];
             }
           }
@@ -360,7 +385,7 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
           } else {
             compute(std::false_type());
           }
-          emit(acc, ox, second);
+          emit(acc, ox, second, std::false_type());
         }
       }
     }
