@@ -304,8 +304,11 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
             }
           } else {
             for (; ox + 1 < x_hi; ox += 2) {
-              column(ox + 1, u1);
+              // Column ox + 1 (pixels ox + 1, ox + 2) is the upper half of column ox and the
+              // lower half of column ox + 2; the interleaves never cross 128-bit lanes, so it is
+              // one lane shuffle of the interleaved vectors.
               column(ox + 2, u2);
+              for (int v = 0; v < 4; ++v) u1[v] = _mm512_shuffle_i64x2(u0[v], u2[v], 0x4E);
               accumulate(u0, u1, u2, acc);
               emit(acc, ox, true, std::true_type());
               for (int v = 0; v < 4; ++v) u0[v] = u2[v];
