@@ -49,34 +49,66 @@ class RowBuilder {
     }
   }
 
-  void Seek(int64_t m) {
-    const int64_t pixels = int64_t{d_.out_h} * d_.out_w;
-    b_ = static_cast<int>(m / pixels);
-    const int rem = static_cast<int>(m - b_ * pixels);
-    oy_ = rem / d_.out_w;
-    ox_ = rem % d_.out_w;
+  // Positions the builder at the first output pixel of `input`.
+  void Start(const uint8_t* input) {
+    input_ = input;
+    b_ = oy_ = ox_ = 0;
+    ox_lo_ = d_.out_w, ox_hi_ = 0;
+    for (int ox = 0; ox < d_.out_w; ++ox) {
+      const int ix0 = ox * d_.stride_w - d_.pad_left;
+      if (ix0 >= 0 && ix0 + (d_.kernel_w - 1) * d_.dilation_w < d_.in_w) {
+        ox_lo_ = std::min(ox_lo_, ox);
+        ox_hi_ = ox + 1;
+      }
+    }
+    step_ = int64_t{d_.stride_w} * gic_;
+    StartLine();
   }
 
   // The current pixel's row (x + 128 per tap), then advances to the next pixel.
-  __m512i Next(const uint8_t* input) {
+  __m512i Next() {
+    if (line_fast_ && ox_ >= ox_lo_ && ox_ < ox_hi_) {
+      // Every tap inside: one masked load per kernel row, at a precomputed offset.
+      __m512i row = raw_pads_;
+      for (int ky = 0; ky < d_.kernel_h; ++ky) {
+        row = _mm512_mask_loadu_epi8(row, run_mask_[ky],
+                                     reinterpret_cast<const uint8_t*>(base_ + run_offset_[ky]));
+      }
+      Advance();
+      return _mm512_xor_si512(row, flips_);
+    }
+    return Slow(input_);
+  }
+
+ private:
+  // base_ = address of the current pixel's first tap (ix0, iy0), as an integer: it may lie
+  // outside the image and is only dereferenced for pixels whose taps are all inside.
+  void StartLine() {
+    const int iy0 = oy_ * d_.stride_h - d_.pad_top;
+    line_fast_ = runs_ && iy0 >= 0 && iy0 + (d_.kernel_h - 1) * d_.dilation_h < d_.in_h;
+    base_ = reinterpret_cast<uintptr_t>(input_) +
+            (int64_t{b_} * d_.in_h + iy0) * line_bytes_ - int64_t{d_.pad_left} * gic_;
+  }
+
+  void Advance() {
+    base_ += step_;
+    if (++ox_ == d_.out_w) {
+      ox_ = 0;
+      if (++oy_ == d_.out_h) {
+        oy_ = 0;
+        ++b_;
+      }
+      StartLine();
+    }
+  }
+
+  __m512i Slow(const uint8_t* input) {
     const int ix0 = ox_ * d_.stride_w - d_.pad_left;
     const int iy0 = oy_ * d_.stride_h - d_.pad_top;
     const bool x_inside = ix0 >= 0 && ix0 + (d_.kernel_w - 1) * d_.dilation_w < d_.in_w;
     const uint8_t* image = input + int64_t{b_} * d_.in_h * d_.in_w * d_.in_c;
     const int64_t line_bytes = line_bytes_;
     __m512i row = raw_pads_;
-    const bool y_inside = iy0 >= 0 && iy0 + (d_.kernel_h - 1) * d_.dilation_h < d_.in_h;
-    if (x_inside && y_inside && runs_) {
-      // Every tap inside: one masked load per kernel row, at a precomputed offset.
-      const uintptr_t base =
-          reinterpret_cast<uintptr_t>(image) + iy0 * line_bytes + int64_t{ix0} * gic_;
-      for (int ky = 0; ky < d_.kernel_h; ++ky) {
-        row = _mm512_mask_loadu_epi8(row, run_mask_[ky],
-                                     reinterpret_cast<const uint8_t*>(base + run_offset_[ky]));
-      }
-      Advance();
-      return _mm512_xor_si512(row, flips_);
-    }
     for (int ky = 0; ky < d_.kernel_h; ++ky) {
       const int iy = iy0 + ky * d_.dilation_h;
       if (iy < 0 || iy >= d_.in_h) continue;
@@ -99,17 +131,6 @@ class RowBuilder {
     return _mm512_xor_si512(row, flips_);
   }
 
- private:
-  void Advance() {
-    if (++ox_ == d_.out_w) {
-      ox_ = 0;
-      if (++oy_ == d_.out_h) {
-        oy_ = 0;
-        ++b_;
-      }
-    }
-  }
-
   static __m512i LoadAt(__m512i row, __mmask64 mask, const uint8_t* src, int offset) {
     const uintptr_t base = reinterpret_cast<uintptr_t>(src) - offset;
     return _mm512_mask_loadu_epi8(row, mask, reinterpret_cast<const uint8_t*>(base));
@@ -124,6 +145,11 @@ class RowBuilder {
   int64_t line_bytes_;
   int64_t run_offset_[kMaxK];  // address of kernel row ky's run minus its byte offset in the row
   int b_ = 0, oy_ = 0, ox_ = 0;
+  const uint8_t* input_ = nullptr;
+  int ox_lo_ = 0, ox_hi_ = 0;
+  bool line_fast_ = false;
+  uintptr_t base_ = 0;
+  int64_t step_ = 0;
 };
 
 // Double rounding with shift <= 0 (no left shift, e = -shift) in one 64-bit step per lane:
@@ -272,14 +298,14 @@ void RunTiles(const OpDesc& d, const Params& p, const uint8_t* in, uint8_t* out)
   static_assert(T % (2 * P) == 0 && (P == 1 || T % 8 == 0), "tile stores whole groups");
   const int64_t m = int64_t{d.batch} * d.out_h * d.out_w;
   RowBuilder builder(d);
-  builder.Seek(0);
+  builder.Start(in);
   // Double-buffered: the rows of the next tile are built before this tile reads its rows, so
   // the dword loads never wait on the 64-byte stores that wrote them.
   alignas(64) uint8_t rows[2][T][64];
   std::memset(rows, 0, sizeof(rows));
   auto build = [&](int64_t m0, uint8_t (*dst)[64]) {
     const int valid = static_cast<int>(std::min<int64_t>(T, m - m0));
-    for (int r = 0; r < valid; ++r) _mm512_store_si512(dst[r], builder.Next(in));
+    for (int r = 0; r < valid; ++r) _mm512_store_si512(dst[r], builder.Next());
   };
   build(0, rows[0]);
   int cur = 0;
