@@ -70,6 +70,9 @@ class RowBuilder {
     if (line_fast_ && ox_ >= ox_lo_ && ox_ < ox_hi_) {
       // Every tap inside: one masked load per kernel row, at a precomputed offset.
       __m512i row = raw_pads_;
+      if (d_.kernel_h == 3) {  // the common case, unrolled
+        return Runs<3>(row);
+      }
       for (int ky = 0; ky < d_.kernel_h; ++ky) {
         row = _mm512_mask_loadu_epi8(row, run_mask_[ky],
                                      reinterpret_cast<const uint8_t*>(base_ + run_offset_[ky]));
@@ -88,6 +91,17 @@ class RowBuilder {
     line_fast_ = runs_ && iy0 >= 0 && iy0 + (d_.kernel_h - 1) * d_.dilation_h < d_.in_h;
     base_ = reinterpret_cast<uintptr_t>(input_) +
             (int64_t{b_} * d_.in_h + iy0) * line_bytes_ - int64_t{d_.pad_left} * gic_;
+  }
+
+  template <int KH>
+  __m512i Runs(__m512i row) {
+#pragma GCC unroll 8
+    for (int ky = 0; ky < KH; ++ky) {
+      row = _mm512_mask_loadu_epi8(row, run_mask_[ky],
+                                   reinterpret_cast<const uint8_t*>(base_ + run_offset_[ky]));
+    }
+    Advance();
+    return _mm512_xor_si512(row, flips_);
   }
 
   void Advance() {
