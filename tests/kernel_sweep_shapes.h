@@ -97,6 +97,12 @@ inline std::vector<Shape> ConvShapes() {
   v.push_back(Conv(1, 13, 13, 32, 64, 3, 3));
   v.push_back(Conv(1, 23, 21, 3, 32, 3, 3, 2, 1, 1, Padding::kSame));
   v.push_back(Conv(2, 20, 20, 16, 24, 3, 3, 1, 1, 1, Padding::kSame));  // M = 800
+  // Small K, narrow N, many pixels (direct first-layer kernels: several pixels per vector,
+  // full and partial pixel tiles, interior and border pixels).
+  v.push_back(Conv(1, 11, 13, 1, 7, 3, 3, 1, 1, 1, Padding::kSame));
+  v.push_back(Conv(1, 12, 10, 2, 3, 3, 3, 2, 1, 1, Padding::kSame));
+  v.push_back(Conv(1, 9, 11, 3, 12, 3, 3, 1, 1, 1, Padding::kSame));
+  v.push_back(Conv(2, 10, 9, 2, 20, 3, 3, 1, 1, 1, Padding::kValid));
   return v;
 }
 
