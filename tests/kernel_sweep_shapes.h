@@ -123,6 +123,9 @@ inline std::vector<Shape> DepthwiseShapes() {
   v.push_back(Explicit(Dw(1, 1, 1, 40, 2, 5, 5), 2, 2, 2, 2));
   v.push_back(Dw(3, 8, 8, 48, 1, 3, 3, 1, 1, Padding::kSame));
   v.push_back(Dw(1, 20, 20, 64, 1, 3, 3, 1, 1, Padding::kSame));
+  v.push_back(Dw(1, 6, 9, 32, 1, 3, 3, 1, 1, Padding::kSame));       // 32c column-pair path
+  v.push_back(Dw(2, 12, 13, 32, 1, 3, 3, 1, 1, Padding::kValid));
+  v.push_back(Dw(1, 9, 11, 128, 1, 3, 3, 1, 1, Padding::kSame));     // 64c column path
   v.push_back(Dw(1, 15, 15, 96, 1, 3, 3, 2, 1, Padding::kSame));
   v.push_back(Dw(1, 9, 9, 7, 1, 7, 7, 1, 1, Padding::kSame));
   return v;
