@@ -1,5 +1,5 @@
 # ctest helper: runs qk-run and checks its exit code and output.
-#   -DQK_RUN=<path> -DARGS=<|-separated arguments> -DEXPECT_RC=<n> [-DEXPECT_REGEX=<regex>]
+#   -DQK_RUN=<path> [-DEMULATOR=<|-separated command>] -DARGS=<|-separated arguments> -DEXPECT_RC=<n> [-DEXPECT_REGEX=<regex>]
 #   [-DNEEDS_SHARED=<dir>] (skip, printing SKIPPED, when absent unless QK_REQUIRE_SHARED=1)
 #   [-DDUMP_DIR=<dir> -DGOLDEN_DIR=<dir>] (after the run, every golden file must be in DUMP_DIR
 #   with identical bytes)
@@ -15,7 +15,8 @@ if(DEFINED DUMP_DIR)
   file(MAKE_DIRECTORY "${DUMP_DIR}")
 endif()
 string(REPLACE "|" ";" args "${ARGS}")
-execute_process(COMMAND ${QK_RUN} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+string(REPLACE "|" ";" emulator "${EMULATOR}")
+execute_process(COMMAND ${emulator} ${QK_RUN} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out
                 ERROR_VARIABLE err)
 message("${out}${err}")
 if(NOT rc EQUAL EXPECT_RC)
