@@ -1,4 +1,5 @@
 // The C++ API: validate, choose a kernel from the table, pack once, run.
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -57,7 +58,9 @@ Isa PackedOp::isa() const { return impl_ ? impl_->kernel->isa : Isa::kScalar; }
 const char* PackedOp::kernel_name() const { return impl_ ? impl_->kernel->name : "none"; }
 size_t PackedOp::workspace_size() const {
   if (!impl_ || impl_->kernel->workspace_bytes == nullptr) return 0;
-  return impl_->kernel->workspace_bytes(impl_->desc);
+  const size_t bytes = impl_->kernel->workspace_bytes(impl_->desc);
+  // The caller's workspace may have any alignment; Run() aligns it for the kernel.
+  return bytes == 0 ? 0 : bytes + internal::kWorkspaceAlignment - 1;
 }
 size_t PackedOp::input_elements() const { return impl_ ? impl_->desc.InputElements() : 0; }
 size_t PackedOp::output_elements() const { return impl_ ? impl_->desc.OutputElements() : 0; }
@@ -185,6 +188,12 @@ Status RunTyped(const PackedOp& op, DataType expected, const T* input, T* output
                     "workspace_bytes = " + std::to_string(workspace_bytes) + " < workspace_size() = " +
                         std::to_string(needed));
     }
+  }
+  if (workspace != nullptr) {
+    const uintptr_t address = reinterpret_cast<uintptr_t>(workspace);
+    const uintptr_t aligned = (address + internal::kWorkspaceAlignment - 1) &
+                              ~uintptr_t{internal::kWorkspaceAlignment - 1};
+    workspace = static_cast<unsigned char*>(workspace) + (aligned - address);
   }
   impl->kernel->run(impl->desc, impl->data, input, output, workspace);
   return Status::Ok();

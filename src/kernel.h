@@ -30,6 +30,9 @@ struct PackedData {
   std::vector<int32_t> packed_bias;
 };
 
+// Run() hands kernels a workspace aligned to this (PackedOp::workspace_size() includes the slack).
+constexpr size_t kWorkspaceAlignment = 64;
+
 struct Kernel {
   Isa isa;
   OpKind op;
@@ -42,7 +45,8 @@ struct Kernel {
   void (*pack)(const OpDesc& desc, PackedData* data);
   // Scratch bytes `run` needs. nullptr means 0.
   size_t (*workspace_bytes)(const OpDesc& desc);
-  // Computes the whole output. input/output point to the op's element type.
+  // Computes the whole output. input/output point to the op's element type (any alignment);
+  // `workspace` is aligned to kWorkspaceAlignment and holds workspace_bytes(desc) bytes.
   void (*run)(const OpDesc& desc, const PackedData& data, const void* input, void* output,
               void* workspace);
 };
