@@ -141,22 +141,48 @@ bool Finish(const BuildInputs& in, const Status& status, std::shared_ptr<PackedO
   return true;
 }
 
-bool BuildConv(const BuildInputs& in, BuiltOp* out, std::string* error) {
+// The operands CONV_2D and DEPTHWISE_CONV_2D share: input, constant filter, optional bias and
+// output, all 4-D.
+struct ConvOperands {
+  int input, filter, bias, output;
+};
+
+bool GetConvOperands(const BuildInputs& in, ConvOperands* ops, std::string* error) {
   if (!CheckInputCount(in, 2, 3, error)) return false;
-  const int input = in.op->inputs[0], filter = in.op->inputs[1];
-  const int bias = in.op->inputs.size() > 2 ? in.op->inputs[2] : -1;
-  const int output = in.op->outputs[0];
-  if (input < 0 || filter < 0) return Fail(error, in.where() + "missing input or filter");
-  if (!Dims4(in, input, "input", error) || !Dims4(in, filter, "filter", error) ||
-      !Dims4(in, output, "output", error)) {
+  ops->input = in.op->inputs[0];
+  ops->filter = in.op->inputs[1];
+  ops->bias = in.op->inputs.size() > 2 ? in.op->inputs[2] : -1;
+  ops->output = in.op->outputs[0];
+  if (ops->input < 0 || ops->filter < 0) return Fail(error, in.where() + "missing input or filter");
+  if (!Dims4(in, ops->input, "input", error) || !Dims4(in, ops->filter, "filter", error) ||
+      !Dims4(in, ops->output, "output", error)) {
     return false;
   }
+  if (!in.tensor(ops->filter).is_constant()) {
+    return Fail(error, in.where() + "filter must be a constant tensor");
+  }
+  return true;
+}
+
+// Strides, dilations and padding type from the op's options.
+template <typename Params>
+void SetSpatialOptions(const OpOptions& o, Params* p) {
+  p->stride_height = o.stride_h;
+  p->stride_width = o.stride_w;
+  p->dilation_height = o.dilation_h;
+  p->dilation_width = o.dilation_w;
+  p->padding = ToQkPadding(o.padding);
+}
+
+bool BuildConv(const BuildInputs& in, BuiltOp* out, std::string* error) {
+  ConvOperands ops;
+  if (!GetConvOperands(in, &ops, error)) return false;
+  const int input = ops.input, filter = ops.filter, bias = ops.bias, output = ops.output;
   const Tensor& ti = in.tensor(input);
   const Tensor& tf = in.tensor(filter);
   const Tensor& to = in.tensor(output);
-  if (!tf.is_constant()) return Fail(error, in.where() + "filter must be a constant tensor");
-  const OpOptions& o = in.op->options;
   Conv2DParams p;
+  SetSpatialOptions(in.op->options, &p);
   p.batch = ti.shape[0];
   p.input_height = ti.shape[1];
   p.input_width = ti.shape[2];
@@ -168,11 +194,6 @@ bool BuildConv(const BuildInputs& in, BuiltOp* out, std::string* error) {
     return Fail(error, in.where() + "filter depth does not divide the input channels");
   }
   p.groups = p.input_channels / tf.shape[3];
-  p.stride_height = o.stride_h;
-  p.stride_width = o.stride_w;
-  p.dilation_height = o.dilation_h;
-  p.dilation_width = o.dilation_w;
-  p.padding = ToQkPadding(o.padding);
   QuantSetup q;
   if (!SetupQuant(in, input, filter, output, p.output_channels, 0, false, &q, error)) return false;
   p.type = q.type;
@@ -192,21 +213,14 @@ bool BuildConv(const BuildInputs& in, BuiltOp* out, std::string* error) {
 }
 
 bool BuildDepthwise(const BuildInputs& in, BuiltOp* out, std::string* error) {
-  if (!CheckInputCount(in, 2, 3, error)) return false;
-  const int input = in.op->inputs[0], filter = in.op->inputs[1];
-  const int bias = in.op->inputs.size() > 2 ? in.op->inputs[2] : -1;
-  const int output = in.op->outputs[0];
-  if (input < 0 || filter < 0) return Fail(error, in.where() + "missing input or filter");
-  if (!Dims4(in, input, "input", error) || !Dims4(in, filter, "filter", error) ||
-      !Dims4(in, output, "output", error)) {
-    return false;
-  }
+  ConvOperands ops;
+  if (!GetConvOperands(in, &ops, error)) return false;
+  const int input = ops.input, filter = ops.filter, bias = ops.bias, output = ops.output;
   const Tensor& ti = in.tensor(input);
   const Tensor& tf = in.tensor(filter);
   const Tensor& to = in.tensor(output);
-  if (!tf.is_constant()) return Fail(error, in.where() + "filter must be a constant tensor");
-  const OpOptions& o = in.op->options;
   DepthwiseConv2DParams p;
+  SetSpatialOptions(in.op->options, &p);
   p.batch = ti.shape[0];
   p.input_height = ti.shape[1];
   p.input_width = ti.shape[2];
@@ -218,11 +232,6 @@ bool BuildDepthwise(const BuildInputs& in, BuiltOp* out, std::string* error) {
   p.depth_multiplier = out_c / p.input_channels;
   p.kernel_height = tf.shape[1];
   p.kernel_width = tf.shape[2];
-  p.stride_height = o.stride_h;
-  p.stride_width = o.stride_w;
-  p.dilation_height = o.dilation_h;
-  p.dilation_width = o.dilation_w;
-  p.padding = ToQkPadding(o.padding);
   QuantSetup q;
   if (!SetupQuant(in, input, filter, output, out_c, 3, false, &q, error)) return false;
   p.type = q.type;
