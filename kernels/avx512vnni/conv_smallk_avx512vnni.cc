@@ -9,7 +9,8 @@
 //   sum w*(x - zp_in) = sum w*(x + 128) - (128 + zp_in) * sum w   (int8 filter_zp is 0),
 // the second term per output channel, folded into the packed bias. Bytes of the row past K meet
 // zero weights. All sums wrap mod 2^32 like the reference accumulator (vpdpbusd does not
-// saturate). The requantization is requantize_avx512vnni.h's, exact for both rounding modes.
+// saturate). The requantization is requantize_avx512vnni.h's ScaleVectors (float estimate with
+// an exact integer fallback), exact for both rounding modes.
 #include "kernels/avx512vnni/conv_smallk_avx512vnni.h"
 
 #include <algorithm>
@@ -166,65 +167,12 @@ class RowBuilder {
   int64_t step_ = 0;
 };
 
-// Double rounding with shift <= 0 (no left shift, e = -shift) in one 64-bit step per lane:
-// out = RDBP(SRDHM(a, M), e), SRDHM(a, M) = h = floor((a*M + 2^30) / 2^31), and RDBP rounds ties
-// away from zero: out = floor((h + 2^(e-1) - [h < 0]) / 2^e) for e >= 1 (out = h for e = 0).
-// Nested floor divisions by powers of two compose, and the added integer moves inside:
-//   out = floor((a*M + 2^30 + 2^(30+e) - [h < 0] * 2^31) / 2^(31+e)).
-// [h < 0] is [a*M < -2^30]; using [a*M < 0] instead differs only for a*M in [-2^30, 0), where
-// h = 0 and both numerators lie in [0, 2^(31+e)), so both give 0. M >= 0 and |a*M| < 2^62 keep
-// the sum inside int64; vpsravq floors. For e = 0 the sign term and 2^(30+e) are left out.
-struct SmallKRequant {
-  Requant16 q;
-  bool fused;  // double rounding and every shift <= 0
-  __m512i k_even, k_odd, s_even, s_odd, cnt_even, cnt_odd;
-};
-
-SmallKRequant MakeSmallKRequant(const int32_t* multiplier, const int32_t* shift,
-                                Rounding rounding) {
-  SmallKRequant r;
-  r.q = MakeRequant16(multiplier, shift, rounding);
-  r.fused = rounding == Rounding::kDouble;
-  alignas(64) int64_t k[2][8], sign[2][8], cnt[2][8];
-  for (int lane = 0; lane < 16; ++lane) {
-    const int e = -shift[lane];
-    if (e < 0) r.fused = false;
-    const int half = lane & 1, i = lane / 2;
-    const int ec = e < 0 ? 0 : e;
-    k[half][i] = (int64_t{1} << 30) + (ec > 0 ? int64_t{1} << (30 + ec) : 0);
-    sign[half][i] = ec > 0 ? int64_t{1} << 31 : 0;
-    cnt[half][i] = 31 + ec;
-  }
-  r.k_even = _mm512_load_si512(k[0]);
-  r.k_odd = _mm512_load_si512(k[1]);
-  r.s_even = _mm512_load_si512(sign[0]);
-  r.s_odd = _mm512_load_si512(sign[1]);
-  r.cnt_even = _mm512_load_si512(cnt[0]);
-  r.cnt_odd = _mm512_load_si512(cnt[1]);
-  return r;
-}
-
-inline __m512i FusedHalf(__m512i a, __m512i mult, __m512i k, __m512i sign, __m512i cnt) {
-  const __m512i prod = _mm512_mul_epi32(a, mult);
-  const __m512i v = _mm512_add_epi64(prod, k);
-  return _mm512_srav_epi64(_mm512_mask_sub_epi64(v, _mm512_movepi64_mask(prod), v, sign), cnt);
-}
-
-inline __m512i Scale(__m512i acc, const SmallKRequant& r) {
-  if (!r.fused) return Scale16(acc, r.q);
-  const __m512i even = FusedHalf(acc, r.q.mult, r.k_even, r.s_even, r.cnt_even);
-  const __m512i odd = FusedHalf(_mm512_shuffle_epi32(acc, _MM_PERM_DDBB), r.q.mult_odd, r.k_odd,
-                                r.s_odd, r.cnt_odd);
-  // The low dword of each 64-bit result: lane 2i from even, lane 2i + 1 from odd.
-  const __m512i index = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
-  return _mm512_permutex2var_epi32(even, index, odd);
-}
-
 struct Params {
   const int8_t* w;  // [kp / 4][NV][16 lanes][4]
   int groups4;      // kp / 4
   const int32_t* bias;  // NV * 16 lanes
-  const SmallKRequant* rq;
+  const Requant16* rq;  // NV entries
+  bool estimate;        // every entry allows ScaleEstimate
   const OutputStage* out;
   int n;
 };
@@ -267,10 +215,16 @@ void Tile(const Params& p, const uint8_t (*rows)[64], int valid, uint8_t* out) {
     for (int t = 0; t < G; t += 2) {
       if (t >= valid) break;
       __m512i y[4];
-#pragma GCC unroll 4
-      for (int i = 0; i < 2; ++i) {
-        y[2 * i] = Scale(acc[t + i][0], p.rq[0]);
-        y[2 * i + 1] = NV > 1 ? Scale(acc[t + i][NV - 1], p.rq[NV - 1]) : zero;
+      if (NV > 1) {
+        const __m512i x[4] = {acc[t][0], acc[t][NV - 1], acc[t + 1][0], acc[t + 1][NV - 1]};
+        const Requant16* q[4] = {&p.rq[0], &p.rq[NV - 1], &p.rq[0], &p.rq[NV - 1]};
+        ScaleVectors<4>(x, q, p.estimate, y);
+      } else {
+        const __m512i x[2] = {acc[t][0], acc[t + 1][0]};
+        const Requant16* q[2] = {&p.rq[0], &p.rq[0]};
+        __m512i z[2];
+        ScaleVectors<2>(x, q, p.estimate, z);
+        y[0] = z[0], y[1] = zero, y[2] = z[1], y[3] = zero;
       }
       const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *p.out));
       uint8_t* dst = out + int64_t{t} * n;
@@ -290,9 +244,12 @@ void Tile(const Params& p, const uint8_t (*rows)[64], int valid, uint8_t* out) {
 #pragma GCC unroll 16
     for (int t = 0; t < G; t += 4) {
       if (2 * t >= valid) break;
-      const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(
-          Scale(acc[t][0], p.rq[0]), Scale(acc[t + 1][0], p.rq[0]),
-          Scale(acc[t + 2][0], p.rq[0]), Scale(acc[t + 3][0], p.rq[0]), *p.out));
+      const __m512i x[4] = {acc[t][0], acc[t + 1][0], acc[t + 2][0], acc[t + 3][0]};
+      const Requant16* q[4] = {&p.rq[0], &p.rq[0], &p.rq[0], &p.rq[0]};
+      __m512i y[4];
+      ScaleVectors<4>(x, q, p.estimate, y);
+      const __m512i bytes =
+          InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *p.out));
       const int pixels = std::min(8, valid - 2 * t);
       uint8_t* dst = out + int64_t{2 * t} * n;
       if (n == 8) {
@@ -375,12 +332,15 @@ void RunSmallKConv(const OpDesc& d, const PackedData& pd, const void* input, voi
   const int pv = PixelsPerVector(d), nv = Vectors(d);
   const int lanes = 16 * nv;
   const int32_t* bias = pd.packed_bias.data();
-  SmallKRequant rq[2];
+  Requant16 rq[2];
+  bool estimate = true;
   for (int v = 0; v < nv; ++v) {
-    rq[v] = MakeSmallKRequant(bias + lanes + 16 * v, bias + 2 * lanes + 16 * v, d.rounding);
+    rq[v] = MakeRequant16(bias + lanes + 16 * v, bias + 2 * lanes + 16 * v, d.rounding);
+    estimate = estimate && rq[v].estimate;
   }
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
-  Params p{pd.packed.as<int8_t>(), (d.KernelDepth() + 3) / 4, bias, rq, &stage, d.out_c};
+  Params p{pd.packed.as<int8_t>(), (d.KernelDepth() + 3) / 4, bias, rq, estimate, &stage,
+           d.out_c};
   const uint8_t* in = static_cast<const uint8_t*>(input);
   uint8_t* out = static_cast<uint8_t*>(output);
   if (pv == 2) {

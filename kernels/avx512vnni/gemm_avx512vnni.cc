@@ -270,13 +270,23 @@ void Tile(const TileArgs& t) {
     for (int v = 0; v < NV; ++v) _mm512_store_si512(done[r][v], acc[0][r][v]);
   }
   const __mmask64 store = FirstBytes(t.n_valid);
+  const Requant16* rq[NV];
+  bool estimate = true;
+#pragma GCC unroll 16
+  for (int v = 0; v < NV; ++v) {
+    rq[v] = &t.rq[v];
+    estimate = estimate && t.rq[v].estimate;
+  }
   for (int r = 0; r < MR; ++r) {
-    const __m512i term = kRowTerm ? _mm512_set1_epi32(t.row_term[r]) : _mm512_setzero_si512();
+    __m512i x[NV];
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; ++v) {
+      x[v] = _mm512_load_si512(done[r][v]);
+      if (kRowTerm) x[v] = _mm512_add_epi32(x[v], _mm512_set1_epi32(t.row_term[r]));
+    }
     __m512i y[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
                     _mm512_setzero_si512()};
-    for (int v = 0; v < NV; ++v) {
-      y[v] = Scale16(_mm512_add_epi32(_mm512_load_si512(done[r][v]), term), t.rq[v]);
-    }
+    ScaleVectors<NV>(x, rq, estimate, y);
     const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *t.out));
     _mm512_mask_storeu_epi8(t.c + r * t.c_stride, store, bytes);
   }

@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include <cmath>
 #include <cstdint>
 
 #include "qkernels/requantize.h"
@@ -26,7 +27,15 @@ struct Requant16 {
   __m512i rmask, rhalf;    // double: 2^right - 1, (2^right - 1) >> 1
   __m512i cnt_even, cnt_odd, round_even, round_odd;  // single: 31 - shift and 2^(30 - shift)
   bool single;
+  // The float estimate (ScaleEstimate): usable when every lane has 1 <= -shift <= kMaxEstimateE
+  // or M0 = 0. m = M0 / 2^(31+e) = m_hi + m_lo exactly; c_pos / c_neg = the rounding offset for
+  // a >= 0 / a < 0, plus kEstimateEps.
+  bool estimate;
+  __m512 m_hi, m_lo, c_pos, c_neg;
 };
+
+constexpr int kMaxEstimateE = 22;
+constexpr float kEstimateEps = 1.0f / 4096;  // 2^-12
 
 static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* shift,
                                       Rounding rounding) {
@@ -35,6 +44,7 @@ static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* 
   q.mult = _mm512_loadu_si512(multiplier);
   q.mult_odd = _mm512_srli_epi64(q.mult, 32);
   q.single = rounding == Rounding::kSingle;
+  const bool single = q.single;
   const __m512i zero = _mm512_setzero_si512();
   q.left = _mm512_max_epi32(s, zero);
   q.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
@@ -47,6 +57,30 @@ static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* 
   const __m512i one64 = _mm512_set1_epi64(1);
   q.round_even = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.cnt_even, one64));
   q.round_odd = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.cnt_odd, one64));
+  alignas(64) float m_hi[16], m_lo[16], c_pos[16], c_neg[16];
+  q.estimate = true;
+  for (int i = 0; i < 16; ++i) {
+    // M0 = 0 gives 0 for any e (the reference's SRDHM is (0 + 2^30) >> 31 = 0): e = 1 is used.
+    const int e = multiplier[i] == 0 ? 1 : -shift[i];
+    if (e < 1 || e > kMaxEstimateE) {
+      q.estimate = false;
+      break;
+    }
+    const double m = std::ldexp(static_cast<double>(multiplier[i]), -(31 + e));  // exact
+    m_hi[i] = static_cast<float>(m);
+    m_lo[i] = static_cast<float>(m - m_hi[i]);  // at most 8 significant bits: exact
+    const double half_step = std::ldexp(1.0, -(e + 1));
+    const double base = 0.5 + kEstimateEps;
+    // Exact in float: every bit lies in [2^-24, 2^-1] because e <= 22.
+    c_pos[i] = static_cast<float>(single ? base : base + half_step);
+    c_neg[i] = static_cast<float>(single ? base : base - half_step);
+  }
+  if (q.estimate) {
+    q.m_hi = _mm512_load_ps(m_hi);
+    q.m_lo = _mm512_load_ps(m_lo);
+    q.c_pos = _mm512_load_ps(c_pos);
+    q.c_neg = _mm512_load_ps(c_neg);
+  }
   return q;
 }
 
@@ -90,6 +124,51 @@ static inline __m512i ScaleSingle(__m512i x, const Requant16& q) {
 // MultiplyByQuantizedMultiplier of 16 lanes, before the output zero point and the clamp.
 static inline __m512i Scale16(__m512i acc, const Requant16& q) {
   return q.single ? ScaleSingle(acc, q) : ScaleDouble(acc, q);
+}
+
+// A cheaper route to the same integers, for lanes with 1 <= e = -shift <= 22 (or M0 = 0).
+// Both roundings are one floor division (e >= 1, M0 in {0} U [2^30, 2^31)):
+//   double: RDBP(SRDHM(a, M0), e) = floor((a*M0 + 2^30 + 2^(30+e) - [a < 0] * 2^31) / 2^(31+e))
+//           (nested floor divisions by powers of two compose; RDBP's "- [h < 0]" may use the sign
+//           of a, as the two differ only for a*M0 in [-2^30, 0), where both numerators lie in
+//           [0, 2^(31+e)) and give 0);
+//   single: floor((a*M0 + 2^(30+e)) / 2^(31+e)).
+// So R = floor(t), t = a*m + c with m = M0 / 2^(31+e) and c = 1/2 +- 2^-(e+1) (double, by the
+// sign of a) or 1/2 (single). In float, w = fl(fl(a)*m_hi + fl(fl(a)*m_lo + c + eps)) differs
+// from t + eps by at most (2|t| + 3) * 2^-24 (three roundings of at most 2^-24 relative each;
+// m_hi + m_lo = m and c + eps are exact), below eps = 2^-12 whenever |t| < 1024. Then, if
+// frac(w) = w - floor(w) >= 2 eps, t lies in (floor(w), floor(w) + 1) and floor(w) = R. Lanes
+// with frac(w) < 2 eps are reported undecided (about 1 in 2^11 for spread-out accumulators)
+// and the caller computes the vector exactly with Scale16. Lanes with |t| >= 1024 may be off
+// by one, but there both R and floor(w) lie beyond +-1000, so after any output zero point the
+// clamp to the 8-bit range gives the same byte. |w| <= 2^30 + 1 (e >= 1), so the conversion
+// cannot overflow, and frac(w) < 2 eps is computed exactly (vreduceps, w - floor(w)).
+static inline __m512i ScaleEstimate(__m512i acc, const Requant16& q, __mmask16* undecided) {
+  const __m512 a = _mm512_cvtepi32_ps(acc);
+  const __m512 c = _mm512_mask_blend_ps(_mm512_movepi32_mask(acc), q.c_pos, q.c_neg);
+  const __m512 w = _mm512_fmadd_ps(a, q.m_hi, _mm512_fmadd_ps(a, q.m_lo, c));
+  const __m512 frac = _mm512_reduce_ps(w, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  *undecided = _mm512_cmp_ps_mask(frac, _mm512_set1_ps(2 * kEstimateEps), _CMP_LT_OQ);
+  return _mm512_cvt_roundps_epi32(w, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+
+// Scale16 of N vectors: by the estimate when every vector allows it and no lane is undecided,
+// else exactly.
+template <int N>
+static inline void ScaleVectors(const __m512i* acc, const Requant16* const* q, bool estimate,
+                                __m512i* y) {
+  if (estimate) {
+    __mmask16 undecided = 0;
+#pragma GCC unroll 16
+    for (int v = 0; v < N; ++v) {
+      __mmask16 u;
+      y[v] = ScaleEstimate(acc[v], *q[v], &u);
+      undecided |= u;
+    }
+    if (__builtin_expect(undecided == 0, 1)) return;
+  }
+#pragma GCC unroll 16
+  for (int v = 0; v < N; ++v) y[v] = Scale16(acc[v], *q[v]);
 }
 
 // The output zero point and activation clamp, applied to 64 outputs at once.

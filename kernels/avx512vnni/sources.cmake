@@ -4,4 +4,5 @@ set(QK_AVX512VNNI_SOURCES
   conv_smallk_avx512vnni.cc
   dwconv_avx512vnni.cc
   gemm_avx512vnni.cc
+  requantize_lanes_avx512vnni.cc
 )

@@ -1,0 +1,159 @@
+// The AVX-512 epilogue's MultiplyByQuantizedMultiplier (requantize_avx512vnni.h) against the
+// scalar reference, lane by lane, exactly: the integer route for every shift, and the float
+// estimate with its exact fallback on random lanes, edge accumulators and lanes placed on and
+// next to every rounding boundary (where the estimate must report them undecided).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/avx512vnni/requantize_lanes_avx512vnni.h"
+#include "qkernels/isa.h"
+#include "qkernels/requantize.h"
+
+namespace qk {
+namespace {
+
+constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
+constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
+
+struct Lanes {
+  std::vector<int32_t> x, m, s;
+  void Add(int32_t xv, int32_t mv, int32_t sv) { x.push_back(xv), m.push_back(mv), s.push_back(sv); }
+  // Repeats the last lane up to a whole vector of 16.
+  void Pad() {
+    while (x.size() % 16 != 0) Add(x.back(), m.back(), s.back());
+  }
+};
+
+struct Outcome {
+  int estimated = 0, exact = 0, undecided = 0;
+};
+
+// The epilogue's scaled value is only ever used through the 8-bit output stage: clamp(v + zp)
+// to the int8 or uint8 range. It must equal the reference exactly where that matters
+// (|reference| <= 1000), and elsewhere give the same byte for every output zero point.
+bool SameOutputs(int32_t got, int32_t want) {
+  if (want >= -1000 && want <= 1000) return got == want;
+  auto clamp = [](int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; };
+  for (int64_t zp = -128; zp <= 255; ++zp) {
+    if (zp <= 127 && clamp(got + zp, -128, 127) != clamp(want + zp, -128, 127)) return false;
+    if (zp >= 0 && clamp(got + zp, 0, 255) != clamp(want + zp, 0, 255)) return false;
+  }
+  return true;
+}
+
+// Checks every lane for one rounding mode: the epilogue's result against the reference, and the
+// raw estimate too wherever it claims to be decided.
+Outcome Check(Lanes l, Rounding rounding) {
+  l.Pad();
+  const size_t n = l.x.size();
+  std::vector<int32_t> out(n), estimate(n);
+  std::vector<uint8_t> undecided(n), estimated(n);
+  avx512vnni::ScaledLanes r{out.data(), estimate.data(), undecided.data(), estimated.data()};
+  avx512vnni::ScaleLanes(l.x.data(), l.m.data(), l.s.data(), static_cast<int>(n), rounding, &r);
+  Outcome o{r.vectors_estimated, r.vectors_exact, 0};
+  int reported = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t want = MultiplyByQuantizedMultiplier(l.x[i], l.m[i], l.s[i], rounding);
+    o.undecided += undecided[i];
+    // Lanes of vectors without the estimate, and undecided ones, come from the exact route.
+    const bool exact_route = !estimated[i];
+    const bool ok = exact_route ? out[i] == want : SameOutputs(out[i], want);
+    const bool estimate_ok = !estimated[i] || undecided[i] || SameOutputs(estimate[i], want);
+    if ((!ok || !estimate_ok) && reported++ < 5) {
+      ADD_FAILURE() << (rounding == Rounding::kSingle ? "single" : "double") << " x=" << l.x[i]
+                    << " M=" << l.m[i] << " shift=" << l.s[i] << ": epilogue " << out[i]
+                    << ", estimate " << estimate[i] << (undecided[i] ? " (undecided)" : "")
+                    << ", scalar " << want;
+    }
+  }
+  EXPECT_EQ(reported, 0);
+  return o;
+}
+
+class X86Requantize : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!IsaSupported(Isa::kAvx512Vnni)) {
+      GTEST_SKIP() << "avx512vnni: not supported by this CPU, skipped (not passed)";
+    }
+  }
+};
+
+std::vector<int32_t> EdgeValues() {
+  std::vector<int32_t> v = {kMin, kMin + 1, kMin + 2, -1, 0, 1, 2, kMax - 1, kMax};
+  for (int b = 0; b < 31; ++b) {
+    const int32_t p = int32_t{1} << b;
+    for (int32_t d : {-1, 0, 1}) v.push_back(p + d), v.push_back(-p + d);
+  }
+  return v;
+}
+
+TEST_F(X86Requantize, EveryShiftEdgeValuesAndMultipliers) {
+  const int32_t multipliers[] = {0, 1 << 30, (1 << 30) + 1, 1518500250, kMax - 1, kMax};
+  Lanes l;
+  for (int shift = -31; shift <= 30; ++shift) {
+    for (int32_t m : multipliers) {
+      for (int32_t x : EdgeValues()) l.Add(x, m, shift);
+      l.Pad();  // one (M, shift) per vector: shifts -1..-22 take the estimate
+    }
+  }
+  for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
+    const Outcome o = Check(l, rounding);
+    EXPECT_GT(o.estimated, 0);
+    EXPECT_GT(o.exact, 0);
+  }
+}
+
+// Random lanes in the estimate's range, accumulators of every magnitude.
+TEST_F(X86Requantize, RandomLanes) {
+  std::mt19937 rng(20261126);
+  std::uniform_int_distribution<int32_t> mult(1 << 30, kMax);
+  std::uniform_int_distribution<int> shift(-22, -1), bits(0, 31);
+  std::uniform_int_distribution<uint32_t> any;
+  Lanes l;
+  for (int i = 0; i < (1 << 19); ++i) {
+    const int b = bits(rng);
+    const int32_t x = b == 31 ? static_cast<int32_t>(any(rng))
+                              : static_cast<int32_t>(any(rng) % (uint32_t{2} << b)) - (1 << b);
+    l.Add(x, mult(rng), shift(rng));
+  }
+  for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
+    const Outcome o = Check(l, rounding);
+    EXPECT_GT(o.estimated, o.exact);  // the estimate is the common case
+  }
+}
+
+// Lanes on and around each rounding boundary of the final result R: the accumulators a with
+// t(a) = a*M/2^(31+e) + c within a few steps of an integer, both signs, both roundings. Most are
+// undecided by the estimate; the epilogue must still be exact.
+TEST_F(X86Requantize, BoundaryLanesFallBackExactly) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int32_t> mult(1 << 30, kMax);
+  std::uniform_int_distribution<int> shift(-22, -1), target(-1100, 1100);
+  for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
+    Lanes l;
+    for (int i = 0; i < 20000; ++i) {
+      const int32_t m = i % 7 == 0 ? (1 << 30) : mult(rng);  // M0 = 2^30: exact ties are common
+      const int s = shift(rng);
+      const int e = -s;
+      // a where a*m crosses R - 1/2 (the boundary of both roundings, up to 2^-(e+1)).
+      const double m_real = std::ldexp(static_cast<double>(m), -(31 + e));
+      const double a0 = (target(rng) - 0.5) / m_real;
+      for (int d = -3; d <= 3; ++d) {
+        const double a = std::floor(a0) + d;
+        if (a >= kMin && a <= kMax) l.Add(static_cast<int32_t>(a), m, s);
+      }
+    }
+    const Outcome o = Check(l, rounding);
+    EXPECT_GT(o.undecided, 0) << "no lane reached the exact fallback";
+    EXPECT_GT(o.exact, 0);
+  }
+}
+
+}  // namespace
+}  // namespace qk
