@@ -117,22 +117,6 @@ inline void LoadColumn(const int8_t* p, ptrdiff_t row_step, __m512i flip, __m512
 }
 
 
-// ScaleDouble for lanes whose shift is <= 0: its vpsllvd by max(shift, 0) = 0 is the identity,
-// and everything after it is ScaleDouble's proven sequence, unchanged.
-inline __m512i ScaleNoLeft(__m512i a, const Requant16& q) {
-  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
-  const __m512i p_even = _mm512_add_epi64(_mm512_mul_epi32(a, q.mult), nudge);
-  const __m512i p_odd =
-      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), q.mult_odd), nudge);
-  const __m512i high = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(p_even, 31),
-                                               _mm512_slli_epi64(p_odd, 1));
-  const __m512i remainder = _mm512_and_si512(high, q.rmask);
-  const __m512i threshold = _mm512_add_epi32(q.rhalf, _mm512_srli_epi32(high, 31));
-  const __m512i floor = _mm512_srav_epi32(high, q.right);
-  const __mmask16 up = _mm512_cmpgt_epi32_mask(remainder, threshold);
-  return _mm512_mask_add_epi32(floor, up, floor, _mm512_set1_epi32(1));
-}
-
 }  // namespace
 
 bool DwApplies(const OpDesc& d) {
@@ -195,10 +179,6 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
   const bool dual = DualPixel(d);
   // Dual pixels whose channels fill both halves and lie back to back (32 channels, stride 1).
   const bool contiguous = dual && d.in_c == 32 && d.stride_w == 1;
-  // Every shift <= 0 (the usual case): the double-rounding left shift is by 0 and is skipped.
-  const bool no_left =
-      d.rounding == Rounding::kDouble &&
-      std::all_of(p.shift.begin(), p.shift.end(), [](int32_t s) { return s <= 0; });
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
   const int channels = d.in_c;
   ptrdiff_t tap_offset[kMaxTaps];  // 64-bit: taps of border pixels may lie far outside
@@ -227,8 +207,12 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
     const int n = std::min(64, channels - c0);
     const __mmask64 load_mask = n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
     Requant16 rq[4];
+    const Requant16* rq_ptr[4];
+    bool estimate = true;
     for (int v = 0; v < 4; ++v) {
       rq[v] = MakeRequant16(mult + c0 + 16 * v, shift + c0 + 16 * v, d.rounding);
+      rq_ptr[v] = &rq[v];
+      estimate = estimate && rq[v].estimate;
     }
     const __mmask64 store = FirstBytes(n);  // dual: its low 32 bits are each pixel's mask
     const int8_t* weights = p.packed.as<int8_t>() + size_t(chunk) * g.tap_groups * 256;
@@ -250,12 +234,12 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
         // kBiased: the accumulators already include the bias.
         auto emit = [&](const __m512i* acc, int ox, bool second, auto biased_tag) {
           constexpr bool kBiased = decltype(biased_tag)::value;
-          __m512i y[4];
+          __m512i x[4], y[4];
           for (int v = 0; v < 4; ++v) {
-            const __m512i x =
-                kBiased ? acc[v] : _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
-            y[v] = no_left ? ScaleNoLeft(x, rq[v]) : Scale16(x, rq[v]);
+            x[v] = kBiased ? acc[v]
+                           : _mm512_add_epi32(acc[v], _mm512_loadu_si512(bias + c0 + 16 * v));
           }
+          ScaleVectors<4>(x, rq_ptr, estimate, y);
           const __m512i bytes = RequantizedBytesInLane(y[0], y[1], y[2], y[3], stage);
           int8_t* dst = out + ((size_t(b) * d.out_h + oy) * d.out_w + ox) * d.out_c + c0;
           if (!dual) {
