@@ -12,7 +12,6 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
-#include <cmath>
 #include <cstdint>
 
 #include "qkernels/requantize.h"
@@ -29,7 +28,7 @@ struct Requant16 {
   bool single;
   // The float estimate (ScaleEstimate): usable when every lane has 1 <= -shift <= kMaxEstimateE
   // or M0 = 0. m = M0 / 2^(31+e) = m_hi + m_lo exactly; c_pos / c_neg = the rounding offset for
-  // a >= 0 / a < 0, plus kEstimateEps.
+  // a >= 0 / a < 0, plus kEstimateEps. (Meaningless when `estimate` is false.)
   bool estimate;
   __m512 m_hi, m_lo, c_pos, c_neg;
 };
@@ -57,30 +56,29 @@ static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* 
   const __m512i one64 = _mm512_set1_epi64(1);
   q.round_even = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.cnt_even, one64));
   q.round_odd = _mm512_sllv_epi64(one64, _mm512_sub_epi64(q.cnt_odd, one64));
-  alignas(64) float m_hi[16], m_lo[16], c_pos[16], c_neg[16];
-  q.estimate = true;
-  for (int i = 0; i < 16; ++i) {
-    // M0 = 0 gives 0 for any e (the reference's SRDHM is (0 + 2^30) >> 31 = 0): e = 1 is used.
-    const int e = multiplier[i] == 0 ? 1 : -shift[i];
-    if (e < 1 || e > kMaxEstimateE) {
-      q.estimate = false;
-      break;
-    }
-    const double m = std::ldexp(static_cast<double>(multiplier[i]), -(31 + e));  // exact
-    m_hi[i] = static_cast<float>(m);
-    m_lo[i] = static_cast<float>(m - m_hi[i]);  // at most 8 significant bits: exact
-    const double half_step = std::ldexp(1.0, -(e + 1));
-    const double base = 0.5 + kEstimateEps;
-    // Exact in float: every bit lies in [2^-24, 2^-1] because e <= 22.
-    c_pos[i] = static_cast<float>(single ? base : base + half_step);
-    c_neg[i] = static_cast<float>(single ? base : base - half_step);
-  }
-  if (q.estimate) {
-    q.m_hi = _mm512_load_ps(m_hi);
-    q.m_lo = _mm512_load_ps(m_lo);
-    q.c_pos = _mm512_load_ps(c_pos);
-    q.c_neg = _mm512_load_ps(c_neg);
-  }
+  // The estimate's constants, from bit patterns (exact): 2^k as a float is (127 + k) << 23.
+  // M0 = 0 gives 0 for any e (the reference's SRDHM is (0 + 2^30) >> 31 = 0), so e = 1 is used.
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i e = _mm512_mask_blend_epi32(_mm512_cmpeq_epi32_mask(q.mult, zero),
+                                            _mm512_sub_epi32(zero, s), one);
+  const __mmask16 in_range = _mm512_cmpge_epi32_mask(e, one) &
+                             _mm512_cmple_epi32_mask(e, _mm512_set1_epi32(kMaxEstimateE));
+  q.estimate = in_range == 0xFFFF;
+  auto pow2 = [](__m512i k) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k, _mm512_set1_epi32(127)), 23));
+  };
+  // m = M0 / 2^(31+e) = m_hi + m_lo: M0's top 24 bits and its low 7 bits, each exact in float.
+  const __m512 scale = pow2(_mm512_sub_epi32(_mm512_set1_epi32(-31), e));
+  const __m512i low_bits = _mm512_set1_epi32(0x7F);
+  q.m_hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_andnot_si512(low_bits, q.mult)), scale);
+  q.m_lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_and_si512(q.mult, low_bits)), scale);
+  // c = 1/2 + eps +- 2^-(e+1) (double) or 1/2 + eps (single): every bit lies in [2^-23, 2^-1]
+  // because e <= 22, so the sums are exact.
+  const __m512 base = _mm512_set1_ps(0.5f + kEstimateEps);
+  const __m512 half_step =
+      single ? _mm512_setzero_ps() : pow2(_mm512_sub_epi32(zero, _mm512_add_epi32(e, one)));
+  q.c_pos = _mm512_add_ps(base, half_step);
+  q.c_neg = _mm512_sub_ps(base, half_step);
   return q;
 }
 
