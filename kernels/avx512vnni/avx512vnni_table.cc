@@ -30,7 +30,7 @@ void AppendKernels(std::vector<Kernel>* table) {
   const Isa isa = Isa::kAvx512Vnni;
   table->push_back({isa, OpKind::kConv2D, DataType::kInt8,
                     "qs8_conv_smallk_direct_16x8p2_8x32__avx512vnni", SmallKConvApplies,
-                    PackSmallKConv, nullptr, RunSmallKConv});
+                    PackSmallKConv, SmallKConvWorkspaceBytes, RunSmallKConv});
   table->push_back({isa, OpKind::kConv2D, DataType::kInt8, "qs8_conv_1x1_gemm_6x64c4__avx512vnni",
                     Pointwise, PackGemm, GemmWorkspaceBytes, RunDirect});
   table->push_back({isa, OpKind::kConv2D, DataType::kInt8,

@@ -1,20 +1,26 @@
-// AVX-512 VNNI int8 conv2d for small K (KH*KW*C <= 64) and narrow N (out_c <= 32): the first
-// layers (MNIST 3x3x1 -> 32, RGB 3x3x3 -> 32, 3x3x1 -> 8).
+// AVX-512 VNNI int8 conv2d for small K and narrow N (out_c <= 32): the first layers (MNIST
+// 3x3x1 -> 32, RGB 3x3x3 -> 32, 3x3x1 -> 8) and pointwise layers with few input channels.
+//
+// The input (one batch item at a time) is first copied into the workspace as x + 128 (x ^ 0x80,
+// so vpdpbusd sees unsigned bytes) with its padding materialized as zp_in + 128: every output
+// pixel then reads its taps straight from that image, with no bounds checks. A tap run (one
+// kernel row, kernel_w * in_c contiguous bytes; or one tap when dilation_w > 1) is split into
+// groups of 4 bytes; bytes of the last group past the run meet zero weights. Padded taps hold
+// x = zp_in and contribute exactly 0 after the folded compensation:
+//   sum w*(x - zp_in) = sum w*(x + 128) - (128 + zp_in) * sum w   (int8 filter_zp is 0),
+// the second term per output channel, folded into the packed bias. All sums wrap mod 2^32 like
+// the reference accumulator (vpdpbusd does not saturate).
 //
 // A vector holds P output pixels x 16/P output channels, lane = p * (16 / P) + c: P = 2 when
 // out_c <= 8 (so no lane is wasted on N = 8), else P = 1 with one or two vectors per pixel.
-// Each pixel's im2col row (at most 64 bytes) is assembled in one register from masked loads of
-// the input, +128 (x ^ 0x80) so vpdpbusd sees unsigned bytes; out-of-image taps hold x = zp_in, so
-// they contribute exactly 0 after the folded compensation:
-//   sum w*(x - zp_in) = sum w*(x + 128) - (128 + zp_in) * sum w   (int8 filter_zp is 0),
-// the second term per output channel, folded into the packed bias. Bytes of the row past K meet
-// zero weights. All sums wrap mod 2^32 like the reference accumulator (vpdpbusd does not
-// saturate). The requantization is requantize_avx512vnni.h's ScaleVectors (float estimate with
-// an exact integer fallback), exact for both rounding modes.
+// The requantization is requantize_avx512vnni.h's ScaleVectors (float estimate with an exact
+// integer fallback), exact for both rounding modes.
 #include "kernels/avx512vnni/conv_smallk_avx512vnni.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <utility>
 
 #include "kernels/avx512vnni/requantize_avx512vnni.h"
 
@@ -25,161 +31,88 @@ namespace {
 using internal::OpDesc;
 using internal::PackedData;
 
-constexpr int kMaxK = 64;
+constexpr int kMaxK4 = 16;  // groups of 4 bytes of K
 constexpr int kMaxN = 32;
+// The padded image must stay a modest copy; larger inputs use the GEMM rows.
+constexpr int64_t kMaxPaddedBytes = int64_t{16} << 20;
+constexpr int kSlack = 64;  // the last group may read up to 3 bytes past the image
 
 int PixelsPerVector(const OpDesc& d) { return d.out_c <= 8 ? 2 : 1; }
 int Vectors(const OpDesc& d) { return d.out_c <= 16 ? 1 : 2; }
 
-// Builds im2col rows of consecutive output pixels (batch folded in) into registers.
-class RowBuilder {
- public:
-  explicit RowBuilder(const OpDesc& d) : d_(d) {
-    gic_ = d.in_c;
-    k_ = d.kernel_h * d.kernel_w * gic_;
-    runs_ = d.dilation_w == 1;
-    raw_pads_ = _mm512_set1_epi8(static_cast<char>(d.input_zp));
-    flips_ = _mm512_set1_epi8(static_cast<char>(0x80));
-    for (int ky = 0; ky < d.kernel_h; ++ky) {
-      run_mask_[ky] = FirstBytes(d.kernel_w * gic_) << (ky * d.kernel_w * gic_);
-    }
-    tap_mask_ = FirstBytes(gic_);
-    line_bytes_ = int64_t{d.in_w} * d.in_c;
-    for (int ky = 0; ky < d.kernel_h; ++ky) {
-      run_offset_[ky] = ky * d.dilation_h * line_bytes_ - ky * d.kernel_w * gic_;
-    }
-  }
-
-  // Positions the builder at the first output pixel of `input`.
-  void Start(const uint8_t* input) {
-    input_ = input;
-    b_ = oy_ = ox_ = 0;
-    ox_lo_ = d_.out_w, ox_hi_ = 0;
-    for (int ox = 0; ox < d_.out_w; ++ox) {
-      const int ix0 = ox * d_.stride_w - d_.pad_left;
-      if (ix0 >= 0 && ix0 + (d_.kernel_w - 1) * d_.dilation_w < d_.in_w) {
-        ox_lo_ = std::min(ox_lo_, ox);
-        ox_hi_ = ox + 1;
-      }
-    }
-    step_ = int64_t{d_.stride_w} * gic_;
-    StartLine();
-  }
-
-  // The current pixel's row (x + 128 per tap), then advances to the next pixel.
-  __m512i Next() {
-    if (line_fast_ && ox_ >= ox_lo_ && ox_ < ox_hi_) {
-      // Every tap inside: one masked load per kernel row, at a precomputed offset.
-      __m512i row = raw_pads_;
-      if (d_.kernel_h == 3) {  // the common case, unrolled
-        return Runs<3>(row);
-      }
-      for (int ky = 0; ky < d_.kernel_h; ++ky) {
-        row = _mm512_mask_loadu_epi8(row, run_mask_[ky],
-                                     reinterpret_cast<const uint8_t*>(base_ + run_offset_[ky]));
-      }
-      Advance();
-      return _mm512_xor_si512(row, flips_);
-    }
-    return Slow(input_);
-  }
-
- private:
-  // base_ = address of the current pixel's first tap (ix0, iy0), as an integer: it may lie
-  // outside the image and is only dereferenced for pixels whose taps are all inside.
-  void StartLine() {
-    const int iy0 = oy_ * d_.stride_h - d_.pad_top;
-    line_fast_ = runs_ && iy0 >= 0 && iy0 + (d_.kernel_h - 1) * d_.dilation_h < d_.in_h;
-    base_ = reinterpret_cast<uintptr_t>(input_) +
-            (int64_t{b_} * d_.in_h + iy0) * line_bytes_ - int64_t{d_.pad_left} * gic_;
-  }
-
-  template <int KH>
-  __m512i Runs(__m512i row) {
-#pragma GCC unroll 8
-    for (int ky = 0; ky < KH; ++ky) {
-      row = _mm512_mask_loadu_epi8(row, run_mask_[ky],
-                                   reinterpret_cast<const uint8_t*>(base_ + run_offset_[ky]));
-    }
-    Advance();
-    return _mm512_xor_si512(row, flips_);
-  }
-
-  void Advance() {
-    base_ += step_;
-    if (++ox_ == d_.out_w) {
-      ox_ = 0;
-      if (++oy_ == d_.out_h) {
-        oy_ = 0;
-        ++b_;
-      }
-      StartLine();
-    }
-  }
-
-  __m512i Slow(const uint8_t* input) {
-    const int ix0 = ox_ * d_.stride_w - d_.pad_left;
-    const int iy0 = oy_ * d_.stride_h - d_.pad_top;
-    const bool x_inside = ix0 >= 0 && ix0 + (d_.kernel_w - 1) * d_.dilation_w < d_.in_w;
-    const uint8_t* image = input + int64_t{b_} * d_.in_h * d_.in_w * d_.in_c;
-    const int64_t line_bytes = line_bytes_;
-    __m512i row = raw_pads_;
-    for (int ky = 0; ky < d_.kernel_h; ++ky) {
-      const int iy = iy0 + ky * d_.dilation_h;
-      if (iy < 0 || iy >= d_.in_h) continue;
-      const uint8_t* line = image + iy * line_bytes;
-      const int offset = ky * d_.kernel_w * gic_;
-      if (x_inside && runs_) {
-        // Byte j of the load reads src[j - offset]; only the masked bytes are accessed.
-        row = LoadAt(row, run_mask_[ky], line + int64_t{ix0} * gic_, offset);
-        continue;
-      }
-      for (int kx = 0; kx < d_.kernel_w; ++kx) {
-        const int ix = ix0 + kx * d_.dilation_w;
-        if (ix >= 0 && ix < d_.in_w) {
-          row = LoadAt(row, tap_mask_ << (offset + kx * gic_), line + int64_t{ix} * gic_,
-                       offset + kx * gic_);
-        }
-      }
-    }
-    Advance();
-    return _mm512_xor_si512(row, flips_);
-  }
-
-  static __m512i LoadAt(__m512i row, __mmask64 mask, const uint8_t* src, int offset) {
-    const uintptr_t base = reinterpret_cast<uintptr_t>(src) - offset;
-    return _mm512_mask_loadu_epi8(row, mask, reinterpret_cast<const uint8_t*>(base));
-  }
-
-  const OpDesc& d_;
-  int gic_, k_;
-  bool runs_;
-  __m512i raw_pads_, flips_;
-  __mmask64 run_mask_[kMaxK];
-  __mmask64 tap_mask_;
-  int64_t line_bytes_;
-  int64_t run_offset_[kMaxK];  // address of kernel row ky's run minus its byte offset in the row
-  int b_ = 0, oy_ = 0, ox_ = 0;
-  const uint8_t* input_ = nullptr;
-  int ox_lo_ = 0, ox_hi_ = 0;
-  bool line_fast_ = false;
-  uintptr_t base_ = 0;
-  int64_t step_ = 0;
+// The padded image and the runs of taps in it.
+struct Geometry {
+  int64_t rows, cols;  // padded image: input row r - pad_top, column c - pad_left
+  int runs_per_row;    // 1 (kernel_w * in_c contiguous bytes) or kernel_w (one tap each)
+  int run_bytes;
+  int groups_per_run;
+  int k4;
+  int64_t PaddedBytes(int channels) const { return rows * cols * channels; }
 };
 
+Geometry GeometryOf(const OpDesc& d) {
+  Geometry g;
+  g.rows = int64_t{d.out_h - 1} * d.stride_h + int64_t{d.kernel_h - 1} * d.dilation_h + 1;
+  g.cols = int64_t{d.out_w - 1} * d.stride_w + int64_t{d.kernel_w - 1} * d.dilation_w + 1;
+  const bool contiguous = d.dilation_w == 1;
+  g.runs_per_row = contiguous ? 1 : d.kernel_w;
+  g.run_bytes = contiguous ? d.kernel_w * d.in_c : d.in_c;
+  g.groups_per_run = (g.run_bytes + 3) / 4;
+  const int64_t k4 = int64_t{d.kernel_h} * g.runs_per_row * g.groups_per_run;
+  g.k4 = k4 > kMaxK4 ? kMaxK4 + 1 : static_cast<int>(k4);
+  return g;
+}
+
+inline int32_t LoadU32(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Copies batch item b of the input into `image` (geometry g) as x ^ 0x80, the padding as
+// zp_in ^ 0x80, and zeroes the slack after it.
+void PadImage(const OpDesc& d, const Geometry& g, const uint8_t* input, int b, uint8_t* image) {
+  const int c = d.in_c;
+  const int64_t line = g.cols * c;
+  const uint8_t pad = static_cast<uint8_t>(d.input_zp) ^ 0x80;
+  const __m512i flips = _mm512_set1_epi8(static_cast<char>(0x80));
+  // Input columns [x0, x1) land at padded columns [x0 + pad_left, x1 + pad_left).
+  const int64_t x0 = 0, x1 = std::min<int64_t>(d.in_w, g.cols - d.pad_left);
+  for (int64_t r = 0; r < g.rows; ++r) {
+    uint8_t* dst = image + r * line;
+    const int64_t iy = r - d.pad_top;
+    if (iy < 0 || iy >= d.in_h || x1 <= x0) {
+      std::memset(dst, pad, static_cast<size_t>(line));
+      continue;
+    }
+    const int64_t left = int64_t{d.pad_left} * c;
+    const int64_t inside = (x1 - x0) * c;
+    std::memset(dst, pad, static_cast<size_t>(left));
+    const uint8_t* src = input + ((int64_t{b} * d.in_h + iy) * d.in_w + x0) * c;
+    for (int64_t j = 0; j < inside; j += 64) {
+      const __mmask64 m = FirstBytes(static_cast<int>(std::min<int64_t>(64, inside - j)));
+      _mm512_mask_storeu_epi8(dst + left + j, m,
+                              _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + j), flips));
+    }
+    std::memset(dst + left + inside, pad, static_cast<size_t>(line - left - inside));
+  }
+  std::memset(image + g.rows * line, 0, kSlack);
+}
+
 struct Params {
-  const int8_t* w;  // [kp / 4][NV][16 lanes][4]
-  int groups4;      // kp / 4
+  const int8_t* w;      // [k4][NV][16 lanes][4]
   const int32_t* bias;  // NV * 16 lanes
   const Requant16* rq;  // NV entries
   bool estimate;        // every entry allows ScaleEstimate
   const OutputStage* out;
   int n;
+  int64_t offset[kMaxK4];  // group g's bytes relative to the pixel's first tap
 };
 
-// T pixels (T / P vectors of accumulators per channel vector), rows in `rows` (64 bytes each).
-template <int P, int NV, int T>
-void Tile(const Params& p, const uint8_t (*rows)[64], int valid, uint8_t* out) {
+// T pixels (T / P vectors of accumulators per channel vector); pixel t's group g of 4 bytes is
+// at px[t] + p.offset[g].
+template <int P, int NV, int T, int K4>
+void Tile(const Params& p, const uint8_t* const* px, int valid, uint8_t* out) {
   constexpr int G = T / P;
   __m512i acc[G][NV];
 #pragma GCC unroll 16
@@ -189,20 +122,15 @@ void Tile(const Params& p, const uint8_t (*rows)[64], int valid, uint8_t* out) {
     for (int t = 0; t < G; ++t) acc[t][v] = bias;
   }
   const int8_t* w = p.w;
-  for (int g = 0; g < p.groups4; ++g, w += 64 * NV) {
+#pragma GCC unroll 16
+  for (int g = 0; g < K4; ++g, w += 64 * NV) {
     __m512i b[NV];
 #pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) b[v] = _mm512_load_si512(w + 64 * v);
 #pragma GCC unroll 16
     for (int t = 0; t < G; ++t) {
-      int32_t a0;
-      std::memcpy(&a0, rows[P * t] + 4 * g, 4);
-      __m512i a = _mm512_set1_epi32(a0);
-      if (P == 2) {
-        int32_t a1;
-        std::memcpy(&a1, rows[P * t + 1] + 4 * g, 4);
-        a = _mm512_mask_set1_epi32(a, 0xFF00, a1);
-      }
+      __m512i a = _mm512_set1_epi32(LoadU32(px[P * t] + p.offset[g]));
+      if (P == 2) a = _mm512_mask_set1_epi32(a, 0xFF00, LoadU32(px[P * t + 1] + p.offset[g]));
 #pragma GCC unroll 16
       for (int v = 0; v < NV; ++v) acc[t][v] = _mm512_dpbusd_epi32(acc[t][v], a, b[v]);
     }
@@ -264,47 +192,73 @@ void Tile(const Params& p, const uint8_t (*rows)[64], int valid, uint8_t* out) {
   }
 }
 
-template <int P, int NV, int T>
-void RunTiles(const OpDesc& d, const Params& p, const uint8_t* in, uint8_t* out) {
+template <int P, int NV, int T, int K4>
+void RunTiles(const OpDesc& d, const Geometry& g, const Params& p, const uint8_t* in,
+              uint8_t* out, uint8_t* image) {
   static_assert(T % (2 * P) == 0 && (P == 1 || T % 8 == 0), "tile stores whole groups");
-  const int64_t m = int64_t{d.batch} * d.out_h * d.out_w;
-  RowBuilder builder(d);
-  builder.Start(in);
-  // Double-buffered: the rows of the next tile are built before this tile reads its rows, so
-  // the dword loads never wait on the 64-byte stores that wrote them.
-  alignas(64) uint8_t rows[2][T][64];
-  std::memset(rows, 0, sizeof(rows));
-  auto build = [&](int64_t m0, uint8_t (*dst)[64]) {
-    const int valid = static_cast<int>(std::min<int64_t>(T, m - m0));
-    for (int r = 0; r < valid; ++r) _mm512_store_si512(dst[r], builder.Next());
-  };
-  build(0, rows[0]);
-  int cur = 0;
-  for (int64_t m0 = 0; m0 < m; m0 += T, cur ^= 1) {
-    const int valid = static_cast<int>(std::min<int64_t>(T, m - m0));
-    if (m0 + T < m) build(m0 + T, rows[cur ^ 1]);
-    Tile<P, NV, T>(p, rows[cur], valid, out + m0 * d.out_c);
+  const int64_t pixels = int64_t{d.out_h} * d.out_w;
+  const int64_t row_step = int64_t{d.stride_h} * g.cols * d.in_c;
+  const int64_t col_step = int64_t{d.stride_w} * d.in_c;
+  for (int b = 0; b < d.batch; ++b) {
+    PadImage(d, g, in, b, image);
+    uint8_t* out_b = out + b * pixels * d.out_c;
+    int oy = 0, ox = 0;
+    const uint8_t* line = image;
+    for (int64_t m0 = 0; m0 < pixels; m0 += T) {
+      const int valid = static_cast<int>(std::min<int64_t>(T, pixels - m0));
+      const uint8_t* px[T];
+#pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) {
+        if (t < valid) {
+          px[t] = line + ox * col_step;
+          if (++ox == d.out_w) ox = 0, ++oy, line += row_step;
+        } else {
+          px[t] = px[t - 1];  // computed and discarded: the stores skip it
+        }
+      }
+      Tile<P, NV, T, K4>(p, px, valid, out_b + m0 * d.out_c);
+    }
   }
 }
+
+using RunTilesFn = void (*)(const OpDesc&, const Geometry&, const Params&, const uint8_t*,
+                            uint8_t*, uint8_t*);
+template <int P, int NV, int T, size_t... I>
+constexpr std::array<RunTilesFn, kMaxK4> MakeRunTiles(std::index_sequence<I...>) {
+  return {&RunTiles<P, NV, T, int(I) + 1>...};
+}
+// [variant][K4 - 1]: 2 pixels x 8 channels per vector; 1 vector of 16; 2 vectors of 16.
+const std::array<RunTilesFn, kMaxK4> kRunTiles[3] = {
+    MakeRunTiles<2, 1, 16>(std::make_index_sequence<kMaxK4>()),
+    MakeRunTiles<1, 1, 12>(std::make_index_sequence<kMaxK4>()),
+    MakeRunTiles<1, 2, 8>(std::make_index_sequence<kMaxK4>())};
 
 }  // namespace
 
 bool SmallKConvApplies(const OpDesc& d) {
-  return d.op == internal::OpKind::kConv2D && d.type == DataType::kInt8 && d.groups == 1 &&
-         d.filter_zp == 0 && d.KernelDepth() <= kMaxK && d.out_c <= kMaxN &&
-         d.kernel_h <= kMaxK;
+  if (d.op != internal::OpKind::kConv2D || d.type != DataType::kInt8 || d.groups != 1 ||
+      d.filter_zp != 0 || d.out_c > kMaxN) {
+    return false;
+  }
+  const Geometry g = GeometryOf(d);
+  return g.k4 <= kMaxK4 && g.PaddedBytes(d.in_c) <= kMaxPaddedBytes;
 }
 
-// packed: [kp / 4][NV][16 lanes][4] weights, lane -> channel (lane % (16 / P)) + 16 v.
+size_t SmallKConvWorkspaceBytes(const OpDesc& d) {
+  return static_cast<size_t>(GeometryOf(d).PaddedBytes(d.in_c) + kSlack);
+}
+
+// packed: [k4][NV][16 lanes][4] weights, lane -> channel (lane % (16 / P)) + 16 v; group
+// (ky, run, j) holds bytes 4j..4j+3 of that run, zero past its end.
 // packed_bias: [bias'][multiplier][shift], NV * 16 lanes each (0 for lanes past out_c).
 void PackSmallKConv(const OpDesc& d, PackedData* p) {
+  const Geometry g = GeometryOf(d);
   const int k = d.KernelDepth();
-  const int groups4 = (k + 3) / 4;
   const int pv = PixelsPerVector(d), nv = Vectors(d), cv = 16 / pv;
   const int lanes = 16 * nv;
-  p->packed.Resize(size_t(groups4) * lanes * 4);
+  p->packed.Resize(size_t(g.k4) * lanes * 4);
   int8_t* w = p->packed.as<int8_t>();
-  std::memset(w, 0, size_t(groups4) * lanes * 4);
+  std::memset(w, 0, size_t(g.k4) * lanes * 4);
   p->packed_bias.assign(3 * size_t(lanes), 0);
   int32_t* bias = p->packed_bias.data();
   const uint32_t zp_in = static_cast<uint32_t>(d.input_zp);
@@ -314,9 +268,19 @@ void PackSmallKConv(const OpDesc& d, PackedData* p) {
       if (oc >= d.out_c) continue;
       const int8_t* f = p->filter.data() + size_t(oc) * k;
       uint32_t sum = 0;
-      for (int j = 0; j < k; ++j) {
-        w[((size_t(j / 4) * nv + v) * 16 + lane) * 4 + j % 4] = f[j];
-        sum += static_cast<uint32_t>(int32_t{f[j]});
+      // Filter element (ky, kx, c) is byte kx * in_c + c of run (ky, 0), or byte c of run
+      // (ky, kx) when every tap is its own run.
+      for (int ky = 0; ky < d.kernel_h; ++ky) {
+        for (int kx = 0; kx < d.kernel_w; ++kx) {
+          for (int c = 0; c < d.in_c; ++c) {
+            const int8_t value = f[(ky * d.kernel_w + kx) * d.in_c + c];
+            const int run = g.runs_per_row == 1 ? 0 : kx;
+            const int byte = g.runs_per_row == 1 ? kx * d.in_c + c : c;
+            const int group = (ky * g.runs_per_row + run) * g.groups_per_run + byte / 4;
+            w[((size_t(group) * nv + v) * 16 + lane) * 4 + byte % 4] = value;
+            sum += static_cast<uint32_t>(int32_t{value});
+          }
+        }
       }
       const int i = 16 * v + lane;
       // Unsigned: the folded term wraps mod 2^32 exactly like the accumulator.
@@ -328,7 +292,8 @@ void PackSmallKConv(const OpDesc& d, PackedData* p) {
 }
 
 void RunSmallKConv(const OpDesc& d, const PackedData& pd, const void* input, void* output,
-                   void*) {
+                   void* workspace) {
+  const Geometry g = GeometryOf(d);
   const int pv = PixelsPerVector(d), nv = Vectors(d);
   const int lanes = 16 * nv;
   const int32_t* bias = pd.packed_bias.data();
@@ -339,17 +304,20 @@ void RunSmallKConv(const OpDesc& d, const PackedData& pd, const void* input, voi
     estimate = estimate && rq[v].estimate;
   }
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
-  Params p{pd.packed.as<int8_t>(), (d.KernelDepth() + 3) / 4, bias, rq, estimate, &stage,
-           d.out_c};
-  const uint8_t* in = static_cast<const uint8_t*>(input);
-  uint8_t* out = static_cast<uint8_t*>(output);
-  if (pv == 2) {
-    RunTiles<2, 1, 16>(d, p, in, out);
-  } else if (nv == 1) {
-    RunTiles<1, 1, 12>(d, p, in, out);
-  } else {
-    RunTiles<1, 2, 8>(d, p, in, out);
+  Params p{pd.packed.as<int8_t>(), bias, rq, estimate, &stage, d.out_c, {}};
+  const int64_t line = g.cols * d.in_c;
+  for (int ky = 0; ky < d.kernel_h; ++ky) {
+    for (int run = 0; run < g.runs_per_row; ++run) {
+      for (int j = 0; j < g.groups_per_run; ++j) {
+        const int group = (ky * g.runs_per_row + run) * g.groups_per_run + j;
+        p.offset[group] = int64_t{ky} * d.dilation_h * line +
+                          int64_t{run} * d.dilation_w * d.in_c + 4 * j;
+      }
+    }
   }
+  const int variant = pv == 2 ? 0 : nv == 1 ? 1 : 2;
+  kRunTiles[variant][g.k4 - 1](d, g, p, static_cast<const uint8_t*>(input),
+                               static_cast<uint8_t*>(output), static_cast<uint8_t*>(workspace));
 }
 
 }  // namespace avx512vnni
