@@ -205,9 +205,19 @@ struct TileArgs {
   int n_valid;
 };
 
+// How a tile reads A: packed rows (x ^ 0x80 already), packed uint8 rows with their row terms, or
+// the int8 input rows themselves, flipped after each broadcast.
+enum ARows { kPackedA, kPackedARowTerm, kInputA };
+
 // MR rows x NV vectors of 16 channels; K loop of one vpdpbusd (4 bytes of K) per accumulator.
-template <int MR, int NV, bool kRowTerm>
+template <int MR, int NV, int kA>
 void Tile(const TileArgs& t) {
+  constexpr bool kRowTerm = kA == kPackedARowTerm;
+  const __m512i flips = _mm512_set1_epi8(static_cast<char>(0x80));
+  auto broadcast = [&](const uint8_t* p) {
+    const __m512i v = _mm512_set1_epi32(LoadU32(p));
+    return kA == kInputA ? _mm512_xor_si512(v, flips) : v;
+  };
   // Small tiles (GEMV) would be bound by the vpdpbusd latency chain of too few accumulators:
   // they split K over kSplit accumulator sets, summed at the end.
   constexpr int kSplit = MR * NV >= 8 ? 1 : MR * NV >= 4 ? 2 : 4;
@@ -235,7 +245,7 @@ void Tile(const TileArgs& t) {
       b += 4 * kNR;
 #pragma GCC unroll 16
       for (int r = 0; r < MR; ++r) {
-        const __m512i av = _mm512_set1_epi32(LoadU32(a + r * as + k + 4 * s));
+        const __m512i av = broadcast(a + r * as + k + 4 * s);
 #pragma GCC unroll 16
         for (int v = 0; v < NV; ++v) acc[s][r][v] = _mm512_dpbusd_epi32(acc[s][r][v], av, bv[v]);
       }
@@ -248,7 +258,7 @@ void Tile(const TileArgs& t) {
     b += 4 * kNR;
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
-      const __m512i av = _mm512_set1_epi32(LoadU32(a + r * as + k));
+      const __m512i av = broadcast(a + r * as + k);
 #pragma GCC unroll 16
       for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_dpbusd_epi32(acc[0][r][v], av, bv[v]);
     }
@@ -296,17 +306,18 @@ using TileFn = void (*)(const TileArgs&);
 using TileRow = std::array<TileFn, kNV>;
 using TileTable = std::array<TileRow, kMR>;
 
-template <bool kRowTerm, int MR, size_t... V>
+template <int kA, int MR, size_t... V>
 constexpr TileRow MakeRow(std::index_sequence<V...>) {
-  return {&Tile<MR, int(V) + 1, kRowTerm>...};
+  return {&Tile<MR, int(V) + 1, kA>...};
 }
-template <bool kRowTerm, size_t... R>
+template <int kA, size_t... R>
 constexpr TileTable MakeTable(std::index_sequence<R...>) {
-  return {MakeRow<kRowTerm, int(R) + 1>(std::make_index_sequence<kNV>())...};
+  return {MakeRow<kA, int(R) + 1>(std::make_index_sequence<kNV>())...};
 }
-// kTiles[row_term][rows - 1][vectors - 1]
-const TileTable kTiles[2] = {MakeTable<false>(std::make_index_sequence<kMR>()),
-                             MakeTable<true>(std::make_index_sequence<kMR>())};
+// kTiles[ARows][rows - 1][vectors - 1]
+const TileTable kTiles[3] = {MakeTable<kPackedA>(std::make_index_sequence<kMR>()),
+                             MakeTable<kPackedARowTerm>(std::make_index_sequence<kMR>()),
+                             MakeTable<kInputA>(std::make_index_sequence<kMR>())};
 
 }  // namespace
 
@@ -368,7 +379,10 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
   const int32_t* mult = bias + cols;
   const int32_t* shift = mult + cols;
   const int8_t* weights = p.packed.as<int8_t>();
-  const TileTable& tiles = kTiles[u8 ? 1 : 0];
+  // int8 pointwise rows whose K is a whole number of 4-byte groups are read from the input
+  // itself (no copy): every broadcast stays inside its row.
+  const bool input_a = !im2col && !u8 && g.k % 4 == 0;
+  const TileTable& tiles = kTiles[input_a ? kInputA : u8 ? kPackedARowTerm : kPackedA];
   Requant16 rq[kNV];
   Requant16 rq_all[kSmallKMaxN / 16];
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, u8);
@@ -378,7 +392,7 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
     for (int grp = 0; grp < g.groups; ++grp) {
       if (im2col) {
         Im2ColRowsAvx512(d, in, grp, m0, rows, g.kp, flip, pad, a);
-      } else {
+      } else if (!input_a) {
         CopyRowsAvx512(d, in, grp, m0, rows, g.kp, flip, a);
       }
       if (u8) {
@@ -391,8 +405,13 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
         const size_t col = size_t(grp) * g.np + n0;
         const int n_valid = std::min(kNR, g.n - n0);
         TileArgs t;
-        t.a = a + int64_t{r0} * g.kp;
-        t.a_stride = g.kp;
+        if (input_a) {
+          t.a = in + (m0 + r0) * d.in_c + int64_t{grp} * g.k;
+          t.a_stride = d.in_c;
+        } else {
+          t.a = a + int64_t{r0} * g.kp;
+          t.a_stride = g.kp;
+        }
         t.kp = g.kp;
         t.b = weights + col * g.kp;
         t.bias = bias + col;
