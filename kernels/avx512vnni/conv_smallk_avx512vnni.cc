@@ -22,6 +22,7 @@
 #include <cstring>
 #include <utility>
 
+#include "kernels/avx512vnni/padded_image_avx512vnni.h"
 #include "kernels/avx512vnni/requantize_avx512vnni.h"
 
 namespace qk {
@@ -35,25 +36,21 @@ constexpr int kMaxK4 = 16;  // groups of 4 bytes of K
 constexpr int kMaxN = 32;
 // The padded image must stay a modest copy; larger inputs use the GEMM rows.
 constexpr int64_t kMaxPaddedBytes = int64_t{16} << 20;
-constexpr int kSlack = 64;  // the last group may read up to 3 bytes past the image
 
 int PixelsPerVector(const OpDesc& d) { return d.out_c <= 8 ? 2 : 1; }
 int Vectors(const OpDesc& d) { return d.out_c <= 16 ? 1 : 2; }
 
 // The padded image and the runs of taps in it.
 struct Geometry {
-  int64_t rows, cols;  // padded image: input row r - pad_top, column c - pad_left
-  int runs_per_row;    // 1 (kernel_w * in_c contiguous bytes) or kernel_w (one tap each)
+  PaddedImage image;
+  int runs_per_row;  // 1 (kernel_w * in_c contiguous bytes) or kernel_w (one tap each)
   int run_bytes;
   int groups_per_run;
   int k4;
-  int64_t PaddedBytes(int channels) const { return rows * cols * channels; }
 };
 
 Geometry GeometryOf(const OpDesc& d) {
-  Geometry g;
-  g.rows = int64_t{d.out_h - 1} * d.stride_h + int64_t{d.kernel_h - 1} * d.dilation_h + 1;
-  g.cols = int64_t{d.out_w - 1} * d.stride_w + int64_t{d.kernel_w - 1} * d.dilation_w + 1;
+  Geometry g{PaddedImage(d), 0, 0, 0, 0};
   const bool contiguous = d.dilation_w == 1;
   g.runs_per_row = contiguous ? 1 : d.kernel_w;
   g.run_bytes = contiguous ? d.kernel_w * d.in_c : d.in_c;
@@ -67,36 +64,6 @@ inline int32_t LoadU32(const uint8_t* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
   return v;
-}
-
-// Copies batch item b of the input into `image` (geometry g) as x ^ 0x80, the padding as
-// zp_in ^ 0x80, and zeroes the slack after it.
-void PadImage(const OpDesc& d, const Geometry& g, const uint8_t* input, int b, uint8_t* image) {
-  const int c = d.in_c;
-  const int64_t line = g.cols * c;
-  const uint8_t pad = static_cast<uint8_t>(d.input_zp) ^ 0x80;
-  const __m512i flips = _mm512_set1_epi8(static_cast<char>(0x80));
-  // Input columns [x0, x1) land at padded columns [x0 + pad_left, x1 + pad_left).
-  const int64_t x0 = 0, x1 = std::min<int64_t>(d.in_w, g.cols - d.pad_left);
-  for (int64_t r = 0; r < g.rows; ++r) {
-    uint8_t* dst = image + r * line;
-    const int64_t iy = r - d.pad_top;
-    if (iy < 0 || iy >= d.in_h || x1 <= x0) {
-      std::memset(dst, pad, static_cast<size_t>(line));
-      continue;
-    }
-    const int64_t left = int64_t{d.pad_left} * c;
-    const int64_t inside = (x1 - x0) * c;
-    std::memset(dst, pad, static_cast<size_t>(left));
-    const uint8_t* src = input + ((int64_t{b} * d.in_h + iy) * d.in_w + x0) * c;
-    for (int64_t j = 0; j < inside; j += 64) {
-      const __mmask64 m = FirstBytes(static_cast<int>(std::min<int64_t>(64, inside - j)));
-      _mm512_mask_storeu_epi8(dst + left + j, m,
-                              _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + j), flips));
-    }
-    std::memset(dst + left + inside, pad, static_cast<size_t>(line - left - inside));
-  }
-  std::memset(image + g.rows * line, 0, kSlack);
 }
 
 struct Params {
@@ -197,10 +164,10 @@ void RunTiles(const OpDesc& d, const Geometry& g, const Params& p, const uint8_t
               uint8_t* out, uint8_t* image) {
   static_assert(T % (2 * P) == 0 && (P == 1 || T % 8 == 0), "tile stores whole groups");
   const int64_t pixels = int64_t{d.out_h} * d.out_w;
-  const int64_t row_step = int64_t{d.stride_h} * g.cols * d.in_c;
-  const int64_t col_step = int64_t{d.stride_w} * d.in_c;
+  const int64_t row_step = g.image.PixelOffset(d, 1, 0);
+  const int64_t col_step = g.image.PixelOffset(d, 0, 1);
   for (int b = 0; b < d.batch; ++b) {
-    PadImage(d, g, in, b, image);
+    g.image.Fill(d, in, b, image);
     uint8_t* out_b = out + b * pixels * d.out_c;
     int oy = 0, ox = 0;
     const uint8_t* line = image;
@@ -241,11 +208,12 @@ bool SmallKConvApplies(const OpDesc& d) {
     return false;
   }
   const Geometry g = GeometryOf(d);
-  return g.k4 <= kMaxK4 && g.PaddedBytes(d.in_c) <= kMaxPaddedBytes;
+  return g.k4 <= kMaxK4 && g.image.Bytes(d) <= kMaxPaddedBytes;
 }
 
 size_t SmallKConvWorkspaceBytes(const OpDesc& d) {
-  return static_cast<size_t>(GeometryOf(d).PaddedBytes(d.in_c) + kSlack);
+  // The last group of a run may read up to 3 bytes past the image: inside the slack.
+  return static_cast<size_t>(GeometryOf(d).image.Bytes(d) + PaddedImage::kSlack);
 }
 
 // packed: [k4][NV][16 lanes][4] weights, lane -> channel (lane % (16 / P)) + 16 v; group
@@ -305,7 +273,7 @@ void RunSmallKConv(const OpDesc& d, const PackedData& pd, const void* input, voi
   }
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
   Params p{pd.packed.as<int8_t>(), bias, rq, estimate, &stage, d.out_c, {}};
-  const int64_t line = g.cols * d.in_c;
+  const int64_t line = g.image.LineBytes(d);
   for (int ky = 0; ky < d.kernel_h; ++ky) {
     for (int run = 0; run < g.runs_per_row; ++run) {
       for (int j = 0; j < g.groups_per_run; ++j) {

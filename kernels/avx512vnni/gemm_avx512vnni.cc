@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/avx512vnni/padded_image_avx512vnni.h"
 #include "kernels/avx512vnni/requantize_avx512vnni.h"
 #include "kernels/common/gemm_pack.h"
 
@@ -192,9 +193,11 @@ constexpr int kSmallK = 256;
 constexpr int kSmallKMaxN = 256;
 
 struct TileArgs {
-  const uint8_t* a;
-  int64_t a_stride;
-  int kp;
+  // Row r's K bytes are `runs` runs of run_len bytes (a multiple of 4) at rows[r] + run_offset[i].
+  const uint8_t* rows[kMR];
+  int runs;
+  int run_len;
+  const int64_t* run_offset;
   const int8_t* b;  // panel: [kp / 4][kNR][4]
   const int32_t* bias;
   const int32_t* row_term;  // uint8 only
@@ -232,35 +235,40 @@ void Tile(const TileArgs& t) {
       for (int s = 1; s < kSplit; ++s) acc[s][r][v] = _mm512_setzero_si512();
     }
   }
-  const uint8_t* a = t.a;
   const int8_t* b = t.b;
-  const int64_t as = t.a_stride;
-  int k = 0;
-  for (; k + 4 * kSplit <= t.kp; k += 4 * kSplit) {
+  for (int run = 0; run < t.runs; ++run) {
+    const uint8_t* a[MR];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) a[r] = t.rows[r] + t.run_offset[run];
+    int k = 0;
+    for (; k + 4 * kSplit <= t.run_len; k += 4 * kSplit) {
 #pragma GCC unroll 4
-    for (int s = 0; s < kSplit; ++s) {
+      for (int s = 0; s < kSplit; ++s) {
+        __m512i bv[NV];
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
+        b += 4 * kNR;
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; ++r) {
+          const __m512i av = broadcast(a[r] + k + 4 * s);
+#pragma GCC unroll 16
+          for (int v = 0; v < NV; ++v) {
+            acc[s][r][v] = _mm512_dpbusd_epi32(acc[s][r][v], av, bv[v]);
+          }
+        }
+      }
+    }
+    for (; k < t.run_len; k += 4) {
       __m512i bv[NV];
 #pragma GCC unroll 16
       for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
       b += 4 * kNR;
 #pragma GCC unroll 16
       for (int r = 0; r < MR; ++r) {
-        const __m512i av = broadcast(a + r * as + k + 4 * s);
+        const __m512i av = broadcast(a[r] + k);
 #pragma GCC unroll 16
-        for (int v = 0; v < NV; ++v) acc[s][r][v] = _mm512_dpbusd_epi32(acc[s][r][v], av, bv[v]);
+        for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_dpbusd_epi32(acc[0][r][v], av, bv[v]);
       }
-    }
-  }
-  for (; k < t.kp; k += 4) {
-    __m512i bv[NV];
-#pragma GCC unroll 16
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
-    b += 4 * kNR;
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      const __m512i av = broadcast(a + r * as + k);
-#pragma GCC unroll 16
-      for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_dpbusd_epi32(acc[0][r][v], av, bv[v]);
     }
   }
 #pragma GCC unroll 4
@@ -354,8 +362,23 @@ void PackGemm(const OpDesc& d, PackedData* p) {
   }
 }
 
+// Implicit im2col: int8 convolutions whose tap runs (a kernel row of kernel_w * in_c bytes, or
+// one tap of in_c bytes when dilation_w > 1) are whole 4-byte groups read A straight from a
+// padded, flipped copy of the image; the packed K order (ky, kx, c) is the runs back to back.
+constexpr int64_t kMaxImageBytes = int64_t{16} << 20;
+constexpr int kMaxRuns = 64;
+
+bool UsesImage(const OpDesc& d) {
+  if (d.type != DataType::kInt8 || d.groups != 1 || d.IsPointwise()) return false;
+  const bool contiguous = d.dilation_w == 1;
+  const int run = contiguous ? d.kernel_w * d.in_c : d.in_c;
+  const int64_t runs = int64_t{d.kernel_h} * (contiguous ? 1 : d.kernel_w);
+  return run % 4 == 0 && runs <= kMaxRuns && PaddedImage(d).Bytes(d) <= kMaxImageBytes;
+}
+
 size_t GemmWorkspaceBytes(const OpDesc& d) {
   const GemmGeometry g = common::GemmGeometryOf(d, kNR);
+  if (UsesImage(d)) return static_cast<size_t>(PaddedImage(d).Bytes(d) + PaddedImage::kSlack);
   const int64_t mc = RowBlock(g);
   // A block, its spill slack, up to 3 bytes to align the row terms, the row terms.
   return static_cast<size_t>(mc * g.kp + kSpill + 3 + mc * int64_t{sizeof(int32_t)});
@@ -382,15 +405,36 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
   // int8 pointwise rows whose K is a whole number of 4-byte groups are read from the input
   // itself (no copy): every broadcast stays inside its row.
   const bool input_a = !im2col && !u8 && g.k % 4 == 0;
+  const bool image_a = im2col && UsesImage(d);
   const TileTable& tiles = kTiles[input_a ? kInputA : u8 ? kPackedARowTerm : kPackedA];
   Requant16 rq[kNV];
   Requant16 rq_all[kSmallKMaxN / 16];
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, u8);
+  const PaddedImage image(d);
+  int64_t run_offset[kMaxRuns];
+  int runs = 1, run_len = g.kp;
+  run_offset[0] = 0;
+  if (image_a) {
+    const bool contiguous = d.dilation_w == 1;
+    run_len = contiguous ? d.kernel_w * d.in_c : d.in_c;
+    runs = 0;
+    for (int ky = 0; ky < d.kernel_h; ++ky) {
+      for (int kx = 0; kx < (contiguous ? 1 : d.kernel_w); ++kx) {
+        run_offset[runs++] = ky * d.dilation_h * image.LineBytes(d) + kx * d.dilation_w * d.in_c;
+      }
+    }
+  }
+  const int64_t pixels = int64_t{d.out_h} * d.out_w;
 
-  for (int64_t m0 = 0; m0 < g.m; m0 += mc) {
-    const int rows = static_cast<int>(std::min<int64_t>(mc, g.m - m0));
+  for (int64_t m0 = 0; m0 < g.m;) {
+    // An image holds one batch item: its row blocks end at the item's last pixel.
+    const int64_t block_end = image_a ? std::min(m0 + mc, (m0 / pixels + 1) * pixels)
+                                      : std::min(m0 + mc, g.m);
+    const int rows = static_cast<int>(block_end - m0);
     for (int grp = 0; grp < g.groups; ++grp) {
-      if (im2col) {
+      if (image_a) {
+        if (m0 % pixels == 0) image.Fill(d, in, static_cast<int>(m0 / pixels), a);
+      } else if (im2col) {
         Im2ColRowsAvx512(d, in, grp, m0, rows, g.kp, flip, pad, a);
       } else if (!input_a) {
         CopyRowsAvx512(d, in, grp, m0, rows, g.kp, flip, a);
@@ -405,14 +449,21 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
         const size_t col = size_t(grp) * g.np + n0;
         const int n_valid = std::min(kNR, g.n - n0);
         TileArgs t;
-        if (input_a) {
-          t.a = in + (m0 + r0) * d.in_c + int64_t{grp} * g.k;
-          t.a_stride = d.in_c;
-        } else {
-          t.a = a + int64_t{r0} * g.kp;
-          t.a_stride = g.kp;
+        const int tile_rows = std::min(kMR, rows - r0);
+        for (int r = 0; r < tile_rows; ++r) {
+          const int64_t m = m0 + r0 + r;
+          if (image_a) {
+            const int64_t pixel = m % pixels;
+            t.rows[r] = a + image.PixelOffset(d, pixel / d.out_w, pixel % d.out_w);
+          } else if (input_a) {
+            t.rows[r] = in + m * d.in_c + int64_t{grp} * g.k;
+          } else {
+            t.rows[r] = a + int64_t{r0 + r} * g.kp;
+          }
         }
-        t.kp = g.kp;
+        t.runs = runs;
+        t.run_len = run_len;
+        t.run_offset = run_offset;
         t.b = weights + col * g.kp;
         t.bias = bias + col;
         t.row_term = row_term + r0;
@@ -421,7 +472,7 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
         t.c = out + (m0 + r0) * d.out_c + int64_t{grp} * g.n + n0;
         t.c_stride = d.out_c;
         t.n_valid = n_valid;
-        tiles[std::min(kMR, rows - r0) - 1][(n_valid + 15) / 16 - 1](t);
+        tiles[tile_rows - 1][(n_valid + 15) / 16 - 1](t);
       };
       auto make_rq = [&](int n0, Requant16* panel_rq) {
         const size_t col = size_t(grp) * g.np + n0;
@@ -445,6 +496,7 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
         }
       }
     }
+    m0 = block_end;
   }
 }
 

@@ -1,0 +1,68 @@
+// A padded, flipped copy of one batch item of an NHWC int8 image, for kernels that read their
+// taps straight from it (no im2col rows, no bounds checks): in-image bytes as x ^ 0x80 (the
+// unsigned operand of vpdpbusd), padding as zp_in ^ 0x80 (a padded tap reads x = zp_in), and
+// only the rows and columns some output pixel reads. Included by files of this folder only.
+#ifndef QKERNELS_KERNELS_AVX512VNNI_PADDED_IMAGE_AVX512VNNI_H_
+#define QKERNELS_KERNELS_AVX512VNNI_PADDED_IMAGE_AVX512VNNI_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/avx512vnni/requantize_avx512vnni.h"
+#include "src/op_desc.h"
+
+namespace qk {
+namespace avx512vnni {
+
+struct PaddedImage {
+  // Padded row r / column c is input row r - pad_top / column c - pad_left.
+  int64_t rows, cols;
+  // Bytes after the image that a kernel may read (they are zeroed).
+  static constexpr int kSlack = 64;
+
+  explicit PaddedImage(const internal::OpDesc& d)
+      : rows(int64_t{d.out_h - 1} * d.stride_h + int64_t{d.kernel_h - 1} * d.dilation_h + 1),
+        cols(int64_t{d.out_w - 1} * d.stride_w + int64_t{d.kernel_w - 1} * d.dilation_w + 1) {}
+
+  int64_t Bytes(const internal::OpDesc& d) const { return rows * cols * d.in_c; }
+  int64_t LineBytes(const internal::OpDesc& d) const { return cols * d.in_c; }
+  // Offset of output pixel (oy, ox)'s first tap.
+  int64_t PixelOffset(const internal::OpDesc& d, int64_t oy, int64_t ox) const {
+    return (oy * d.stride_h * cols + ox * d.stride_w) * d.in_c;
+  }
+
+  // Writes batch item b of `input` into `image` (Bytes(d) + kSlack bytes).
+  void Fill(const internal::OpDesc& d, const uint8_t* input, int b, uint8_t* image) const {
+    const int c = d.in_c;
+    const int64_t line = LineBytes(d);
+    const uint8_t pad = static_cast<uint8_t>(d.input_zp) ^ 0x80;
+    const __m512i flips = _mm512_set1_epi8(static_cast<char>(0x80));
+    // Input columns [0, x1) land at padded columns [pad_left, pad_left + x1).
+    const int64_t x1 = std::max<int64_t>(0, std::min<int64_t>(d.in_w, cols - d.pad_left));
+    const int64_t left = std::min<int64_t>(d.pad_left, cols) * c;
+    const int64_t inside = x1 * c;
+    for (int64_t r = 0; r < rows; ++r) {
+      uint8_t* dst = image + r * line;
+      const int64_t iy = r - d.pad_top;
+      if (iy < 0 || iy >= d.in_h || inside == 0) {
+        std::memset(dst, pad, static_cast<size_t>(line));
+        continue;
+      }
+      std::memset(dst, pad, static_cast<size_t>(left));
+      const uint8_t* src = input + (int64_t{b} * d.in_h + iy) * d.in_w * c;
+      for (int64_t j = 0; j < inside; j += 64) {
+        const __mmask64 m = FirstBytes(static_cast<int>(std::min<int64_t>(64, inside - j)));
+        _mm512_mask_storeu_epi8(dst + left + j, m,
+                                _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + j), flips));
+      }
+      std::memset(dst + left + inside, pad, static_cast<size_t>(line - left - inside));
+    }
+    std::memset(image + rows * line, 0, kSlack);
+  }
+};
+
+}  // namespace avx512vnni
+}  // namespace qk
+
+#endif  // QKERNELS_KERNELS_AVX512VNNI_PADDED_IMAGE_AVX512VNNI_H_
