@@ -97,6 +97,17 @@ inline std::vector<Shape> ConvShapes() {
   v.push_back(Conv(1, 13, 13, 32, 64, 3, 3));
   v.push_back(Conv(1, 23, 21, 3, 32, 3, 3, 2, 1, 1, Padding::kSame));
   v.push_back(Conv(2, 20, 20, 16, 24, 3, 3, 1, 1, 1, Padding::kSame));  // M = 800
+  // Taps read from a padded image (whole 4-byte tap runs): unequal strides and dilations,
+  // padding on one side larger than the kernel, several batch items and row blocks.
+  auto uneven = [](Shape x, int sh, int sw, int dh, int dw) {
+    x.sh = sh, x.sw = sw, x.dh = dh, x.dw = dw;
+    return x;
+  };
+  v.push_back(uneven(Conv(1, 11, 12, 4, 20, 3, 3, 1, 1, 1, Padding::kSame), 1, 2, 2, 1));
+  v.push_back(uneven(Conv(2, 12, 9, 8, 33, 3, 2, 1, 1, 1, Padding::kSame), 2, 1, 1, 3));
+  v.push_back(Explicit(Conv(3, 5, 6, 4, 65, 3, 3), 4, 0, 1, 5));
+  v.push_back(Conv(2, 30, 30, 64, 16, 3, 3, 1, 1, 1, Padding::kSame));  // row blocks < pixels
+  v.push_back(uneven(Conv(1, 14, 13, 1, 24, 3, 3, 1, 1, 1, Padding::kSame), 2, 1, 1, 2));
   // Small K, narrow N, many pixels (direct first-layer kernels: several pixels per vector,
   // full and partial pixel tiles, interior and border pixels).
   v.push_back(Conv(1, 11, 13, 1, 7, 3, 3, 1, 1, 1, Padding::kSame));
