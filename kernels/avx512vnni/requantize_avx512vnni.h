@@ -27,10 +27,10 @@ struct Requant16 {
   __m512i cnt_even, cnt_odd, round_even, round_odd;  // single: 31 - shift and 2^(30 - shift)
   bool single;
   // The float estimate (ScaleEstimate): usable when every lane has 1 <= -shift <= kMaxEstimateE
-  // or M0 = 0. m = M0 / 2^(31+e) = m_hi + m_lo exactly; c_pos / c_neg = the rounding offset for
-  // a >= 0 / a < 0, plus kEstimateEps. (Meaningless when `estimate` is false.)
+  // or M0 = 0. m ~ M0 / 2^(31+e); c_pos / c_neg = the rounding offset for a >= 0 / a < 0, plus
+  // kEstimateEps. (Meaningless when `estimate` is false.)
   bool estimate;
-  __m512 m_hi, m_lo, c_pos, c_neg;
+  __m512 m, c_pos, c_neg;
 };
 
 constexpr int kMaxEstimateE = 22;
@@ -67,11 +67,9 @@ static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* 
   auto pow2 = [](__m512i k) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k, _mm512_set1_epi32(127)), 23));
   };
-  // m = M0 / 2^(31+e) = m_hi + m_lo: M0's top 24 bits and its low 7 bits, each exact in float.
-  const __m512 scale = pow2(_mm512_sub_epi32(_mm512_set1_epi32(-31), e));
-  const __m512i low_bits = _mm512_set1_epi32(0x7F);
-  q.m_hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_andnot_si512(low_bits, q.mult)), scale);
-  q.m_lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_and_si512(q.mult, low_bits)), scale);
+  // m = fl(M0) / 2^(31+e): M0 rounded to float (relative error <= 2^-24), scaled exactly.
+  q.m = _mm512_mul_ps(_mm512_cvtepi32_ps(q.mult),
+                      pow2(_mm512_sub_epi32(_mm512_set1_epi32(-31), e)));
   // c = 1/2 + eps +- 2^-(e+1) (double) or 1/2 + eps (single): every bit lies in [2^-23, 2^-1]
   // because e <= 22, so the sums are exact.
   const __m512 base = _mm512_set1_ps(0.5f + kEstimateEps);
@@ -124,27 +122,28 @@ static inline __m512i Scale16(__m512i acc, const Requant16& q) {
   return q.single ? ScaleSingle(acc, q) : ScaleDouble(acc, q);
 }
 
-// A cheaper route to the same integers, for lanes with 1 <= e = -shift <= 22 (or M0 = 0).
+// A cheaper route to the same bytes, for lanes with 1 <= e = -shift <= 22 (or M0 = 0).
 // Both roundings are one floor division (e >= 1, M0 in {0} U [2^30, 2^31)):
 //   double: RDBP(SRDHM(a, M0), e) = floor((a*M0 + 2^30 + 2^(30+e) - [a < 0] * 2^31) / 2^(31+e))
 //           (nested floor divisions by powers of two compose; RDBP's "- [h < 0]" may use the sign
 //           of a, as the two differ only for a*M0 in [-2^30, 0), where both numerators lie in
 //           [0, 2^(31+e)) and give 0);
 //   single: floor((a*M0 + 2^(30+e)) / 2^(31+e)).
-// So R = floor(t), t = a*m + c with m = M0 / 2^(31+e) and c = 1/2 +- 2^-(e+1) (double, by the
-// sign of a) or 1/2 (single). In float, w = fl(fl(a)*m_hi + fl(fl(a)*m_lo + c + eps)) differs
-// from t + eps by at most (2|t| + 3) * 2^-24 (three roundings of at most 2^-24 relative each;
-// m_hi + m_lo = m and c + eps are exact), below eps = 2^-12 whenever |t| < 1024. Then, if
+// So R = floor(t), t = a*M0/2^(31+e) + c with c = 1/2 +- 2^-(e+1) (double, by the sign of a) or
+// 1/2 (single). In float, w = fl(fl(a) * m + (c + eps)), with fl(a), m = fl(M0) * 2^-(31+e) and
+// the FMA each off by at most 2^-24 relative and c + eps exact, differs from t + eps by at most
+// 3 (|t| + 1) 2^-24 (+ 2^-48 terms), below eps = 2^-12 whenever |t| < 512. Then, if
 // frac(w) = w - floor(w) >= 2 eps, t lies in (floor(w), floor(w) + 1) and floor(w) = R. Lanes
 // with frac(w) < 2 eps are reported undecided (about 1 in 2^11 for spread-out accumulators)
-// and the caller computes the vector exactly with Scale16. Lanes with |t| >= 1024 may be off
-// by one, but there both R and floor(w) lie beyond +-1000, so after any output zero point the
-// clamp to the 8-bit range gives the same byte. |w| <= 2^30 + 1 (e >= 1), so the conversion
-// cannot overflow, and frac(w) < 2 eps is computed exactly (vreduceps, w - floor(w)).
+// and the caller computes the vector exactly with Scale16. Where |t| >= 512, floor(w) may differ
+// from R, but both lie beyond +-509 (|w - t| <= 3 |t| 2^-24 + 1), so after any output zero
+// point (-128..255) the clamp to the 8-bit range gives the same byte: the estimate is only for
+// 8-bit outputs. |w| <= 2^30 + 1 (e >= 1), so the conversion cannot overflow, and
+// frac(w) < 2 eps is computed exactly (vreduceps: w - floor(w) is exact near 0).
 static inline __m512i ScaleEstimate(__m512i acc, const Requant16& q, __mmask16* undecided) {
   const __m512 a = _mm512_cvtepi32_ps(acc);
   const __m512 c = _mm512_mask_blend_ps(_mm512_movepi32_mask(acc), q.c_pos, q.c_neg);
-  const __m512 w = _mm512_fmadd_ps(a, q.m_hi, _mm512_fmadd_ps(a, q.m_lo, c));
+  const __m512 w = _mm512_fmadd_ps(a, q.m, c);
   const __m512 frac = _mm512_reduce_ps(w, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
   *undecided = _mm512_cmp_ps_mask(frac, _mm512_set1_ps(2 * kEstimateEps), _CMP_LT_OQ);
   return _mm512_cvt_roundps_epi32(w, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
