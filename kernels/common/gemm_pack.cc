@@ -1,6 +1,9 @@
 // ISA-neutral GEMM weight packing (see gemm_pack.h).
 #include "kernels/common/gemm_pack.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace qk {
 namespace common {
 
@@ -18,19 +21,36 @@ GemmGeometry GemmGeometryOf(const internal::OpDesc& d, int nr) {
 void PackGemmWeights(const internal::OpDesc& d, const uint8_t* filter, int nr, uint8_t flip,
                      int8_t* packed, int32_t* col_sums) {
   const GemmGeometry g = GemmGeometryOf(d, nr);
+  const int groups4 = g.kp / 4;
   for (int grp = 0; grp < g.groups; ++grp) {
-    int8_t* group_out = packed + int64_t{grp} * g.np * g.kp;
+    const uint8_t* group_in = filter + int64_t{grp} * g.n * g.k;
+    int8_t* dst = packed + int64_t{grp} * g.np * g.kp;
+    // Written in order (panel, group of 4, column): the reads of one panel's rows stay in cache.
+    for (int p0 = 0; p0 < g.np; p0 += nr) {
+      for (int q = 0; q < groups4; ++q) {
+        const int k0 = 4 * q, valid = std::min(4, g.k - k0);
+        const uint32_t flips = flip * 0x01010101u;
+        for (int col = 0; col < nr; ++col, dst += 4) {
+          const int j = p0 + col;
+          const uint8_t* src = group_in + int64_t{j} * g.k + k0;
+          if (j < g.n && valid == 4) {
+            uint32_t v;
+            std::memcpy(&v, src, 4);
+            v ^= flips;
+            std::memcpy(dst, &v, 4);
+            continue;
+          }
+          for (int i = 0; i < 4; ++i) {
+            dst[i] = j < g.n && i < valid ? static_cast<int8_t>(src[i] ^ flip) : int8_t{0};
+          }
+        }
+      }
+    }
     for (int j = 0; j < g.np; ++j) {
-      const int panel = j / nr, col = j % nr;
-      int8_t* dst = group_out + int64_t{panel} * nr * g.kp + col * 4;
       uint32_t sum = 0;  // wraps like the accumulators
       if (j < g.n) {
-        const uint8_t* src = filter + (int64_t{grp} * g.n + j) * g.k;
-        for (int k = 0; k < g.k; ++k) {
-          const int8_t w = static_cast<int8_t>(src[k] ^ flip);
-          dst[int64_t{k / 4} * nr * 4 + k % 4] = w;
-          sum += static_cast<uint32_t>(int32_t{w});
-        }
+        const uint8_t* src = group_in + int64_t{j} * g.k;
+        for (int k = 0; k < g.k; ++k) sum += static_cast<uint32_t>(int32_t{int8_t(src[k] ^ flip)});
       }
       col_sums[int64_t{grp} * g.np + j] = static_cast<int32_t>(sum);
     }
