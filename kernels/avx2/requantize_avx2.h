@@ -21,19 +21,24 @@ namespace avx2 {
 // so that a 16-wide load at any channel < out_c stays inside.
 //   double rounding: a = left shift max(shift, 0),  b = right shift max(-shift, 0)
 //   single rounding: a = unused,                    b = total shift 31 - shift (1..62)
+// and, as float bit patterns, the constants of RequantizeEstimate: m, c_pos, c_neg.
 struct ChannelParams {
   const int32_t* bias;
   const int32_t* multiplier;
   const int32_t* a;
   const int32_t* b;
+  const int32_t* m;
+  const int32_t* c_pos;
+  const int32_t* c_neg;
   bool any_left_shift;      // double rounding: some shift > 0
   bool any_min_multiplier;  // some multiplier == INT32_MIN (never, through the validated API)
+  bool estimate;            // 8-bit output and every channel allows RequantizeEstimate
 };
 
 inline size_t ChannelParamsStride(int out_c) { return (size_t(out_c) + 31) / 16 * 16; }
 
-// Fills data->packed_bias with [bias | multiplier | a | b] (4 arrays of ChannelParamsStride)
-// followed by the two flags of ChannelParams.
+// Fills data->packed_bias with [bias | multiplier | a | b | m | c_pos | c_neg] (7 arrays of
+// ChannelParamsStride) followed by the three flags of ChannelParams.
 void PackChannelParams(const internal::OpDesc& d, internal::PackedData* data);
 ChannelParams GetChannelParams(const internal::OpDesc& d, const internal::PackedData& data);
 
@@ -43,7 +48,7 @@ ChannelParams GetChannelParams(const internal::OpDesc& d, const internal::Packed
 struct Epilogue {
   __m256i lo, hi, zp;
   bool single_rounding;
-  bool left_shift = true, saturation = true;
+  bool left_shift = true, saturation = true, estimate = false;
   explicit Epilogue(const internal::OpDesc& d)
       : lo(_mm256_set1_epi32(d.act_min - d.output_zp)),
         hi(_mm256_set1_epi32(d.act_max - d.output_zp)),
@@ -52,6 +57,7 @@ struct Epilogue {
   Epilogue(const internal::OpDesc& d, const ChannelParams& cp) : Epilogue(d) {
     left_shift = cp.any_left_shift;
     saturation = cp.any_min_multiplier;
+    estimate = cp.estimate;
   }
 };
 
@@ -61,6 +67,7 @@ struct ChannelVec {
   __m256i bias, mult, mult_odd;  // mult_odd: the odd lanes' multipliers moved to even positions
   __m256i s0, s1, s2, s3;  // double: lshift, rshift, 2^rshift - 1, (2^rshift - 1) >> 1
                            // single: even / odd 64-bit total shifts, even / odd rounding terms
+  __m256 m, c_pos, c_neg;  // RequantizeEstimate (when the epilogue's estimate flag is set)
 };
 
 QK_AVX2_INLINE ChannelVec LoadChannelVec(const ChannelParams& cp, size_t c, bool single_rounding) {
@@ -68,6 +75,11 @@ QK_AVX2_INLINE ChannelVec LoadChannelVec(const ChannelParams& cp, size_t c, bool
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + c));
   };
   ChannelVec v;
+  if (cp.estimate) {
+    v.m = _mm256_castsi256_ps(load(cp.m));
+    v.c_pos = _mm256_castsi256_ps(load(cp.c_pos));
+    v.c_neg = _mm256_castsi256_ps(load(cp.c_neg));
+  }
   v.bias = load(cp.bias);
   v.mult = load(cp.multiplier);
   v.mult_odd = _mm256_srli_epi64(v.mult, 32);
@@ -142,10 +154,31 @@ QK_AVX2_INLINE __m256i RequantizeSingle(__m256i x, const ChannelVec& v) {
   return _mm256_blend_epi32(r_even, r_odd, 0xAA);
 }
 
+// The float estimate of the scaled value for 8-bit outputs (requantize_avx512vnni.h's
+// ScaleEstimate has the proof): R = floor(t), t = x*M0/2^(31+e) + c, c = 1/2 +- 2^-(e+1) by the
+// sign of x (double rounding) or 1/2 (single), for 1 <= e = -shift <= 22. w = fl(fl(x)*m + c + eps)
+// is within eps = 2^-12 of t + eps while |t| < 512, so floor(w) = R whenever frac(w) >= 2 eps;
+// beyond, both saturate any 8-bit output stage alike. frac(w) = w - floor(w) is exact near 0.
+// Returns false (undecided) when some lane has frac(w) < 2 eps.
+constexpr float kEstimateEps = 1.0f / 4096;
+QK_AVX2_INLINE bool RequantizeEstimate(__m256i x, const ChannelVec& v, __m256i* scaled) {
+  const __m256 a = _mm256_cvtepi32_ps(x);
+  const __m256 c = _mm256_blendv_ps(v.c_pos, v.c_neg, _mm256_castsi256_ps(x));  // by sign
+  const __m256 w = _mm256_fmadd_ps(a, v.m, c);
+  const __m256 f = _mm256_floor_ps(w);
+  const __m256 undecided =
+      _mm256_cmp_ps(_mm256_sub_ps(w, f), _mm256_set1_ps(2 * kEstimateEps), _CMP_LT_OQ);
+  *scaled = _mm256_cvttps_epi32(f);  // f is an integer below 2^30 + 2 in magnitude
+  return _mm256_movemask_ps(undecided) == 0;
+}
+
 // acc (+ bias, wrapping) -> clamped output value + zero point, for 8 channels.
 QK_AVX2_INLINE __m256i Requantize8(__m256i acc, const ChannelVec& v, const Epilogue& e) {
   const __m256i x = _mm256_add_epi32(acc, v.bias);  // vpaddd wraps like WrappingAdd
-  const __m256i scaled = e.single_rounding ? RequantizeSingle(x, v) : RequantizeDouble(x, v, e);
+  __m256i scaled;
+  if (!e.estimate || __builtin_expect(!RequantizeEstimate(x, v, &scaled), 0)) {
+    scaled = e.single_rounding ? RequantizeSingle(x, v) : RequantizeDouble(x, v, e);
+  }
   const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(scaled, e.lo), e.hi);
   return _mm256_add_epi32(clamped, e.zp);
 }

@@ -7,5 +7,6 @@ set(QK_AVX2_SOURCES
   gemm_avx2.cc
   gemm16x8_avx2.cc
   requantize_avx2.cc
+  requantize_lanes_avx2.cc
   requantize64_avx2.cc
 )
