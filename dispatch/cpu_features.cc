@@ -19,9 +19,12 @@ CpuFeatures Detect() {
   CpuFeatures f;
   if (!cpuinfo_initialize()) return f;
 #if defined(__x86_64__) || defined(__i386__)
-  f.avx2 = cpuinfo_has_x86_avx2();
-  f.avx512vnni = cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
-                 cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512vnni();
+  // Everything each level's compiler flags allow (cmake/QkIsa.cmake): the AVX2 kernels use FMA,
+  // the AVX-512 ones also AVX2/FMA and AVX512DQ (vpmovd2m, vreduceps).
+  f.avx2 = cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3();
+  f.avx512vnni = f.avx2 && cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
+                 cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512dq() &&
+                 cpuinfo_has_x86_avx512vnni();
 #endif
 #if defined(__aarch64__)
   f.neon = cpuinfo_has_arm_neon();
