@@ -279,14 +279,6 @@ void Tile(const TileArgs& t) {
       for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_add_epi32(acc[0][r][v], acc[s][r][v]);
     }
   }
-  // The epilogue reads the accumulators back from memory: keeping them out of the K loop's
-  // address-taken state lets GCC hold all of them in registers there.
-  alignas(64) int32_t done[MR][NV][16];
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r) {
-#pragma GCC unroll 16
-    for (int v = 0; v < NV; ++v) _mm512_store_si512(done[r][v], acc[0][r][v]);
-  }
   const __mmask64 store = FirstBytes(t.n_valid);
   const Requant16* rq[NV];
   bool estimate = true;
@@ -299,14 +291,18 @@ void Tile(const TileArgs& t) {
     __m512i x[NV];
 #pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) {
-      x[v] = _mm512_load_si512(done[r][v]);
+      x[v] = acc[0][r][v];
       if (kRowTerm) x[v] = _mm512_add_epi32(x[v], _mm512_set1_epi32(t.row_term[r]));
     }
     __m512i y[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
                     _mm512_setzero_si512()};
     ScaleVectors<NV>(x, rq, estimate, y);
     const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *t.out));
-    _mm512_mask_storeu_epi8(t.c + r * t.c_stride, store, bytes);
+    if (NV == 4 && t.n_valid == kNR) {
+      _mm512_storeu_si512(t.c + r * t.c_stride, bytes);  // masked stores are slow on some CPUs
+    } else {
+      _mm512_mask_storeu_epi8(t.c + r * t.c_stride, store, bytes);
+    }
   }
 }
 
