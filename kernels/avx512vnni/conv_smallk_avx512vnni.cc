@@ -174,13 +174,19 @@ void RunTiles(const OpDesc& d, const Geometry& g, const Params& p, const uint8_t
     for (int64_t m0 = 0; m0 < pixels; m0 += T) {
       const int valid = static_cast<int>(std::min<int64_t>(T, pixels - m0));
       const uint8_t* px[T];
+      if (valid == T && ox + T < d.out_w) {  // the whole tile inside one output row
+        const uint8_t* first = line + ox * col_step;
 #pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) {
-        if (t < valid) {
-          px[t] = line + ox * col_step;
-          if (++ox == d.out_w) ox = 0, ++oy, line += row_step;
-        } else {
-          px[t] = px[t - 1];  // computed and discarded: the stores skip it
+        for (int t = 0; t < T; ++t) px[t] = first + t * col_step;
+        ox += T;
+      } else {
+        for (int t = 0; t < T; ++t) {
+          if (t < valid) {
+            px[t] = line + ox * col_step;
+            if (++ox == d.out_w) ox = 0, ++oy, line += row_step;
+          } else {
+            px[t] = px[t - 1];  // computed and discarded: the stores skip it
+          }
         }
       }
       Tile<P, NV, T, K4>(p, px, valid, out_b + m0 * d.out_c);
