@@ -10,17 +10,15 @@
 
 #include "kernels/neon/arm_gemm.h"
 #include "qkernels/requantize.h"
+#include "tests/requantize_lanes.h"
 
 namespace qk {
 namespace {
 
-constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
-constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
-
-struct Lanes {
-  std::vector<int32_t> x, m, s;
-  void Add(int32_t xv, int32_t mv, int32_t sv) { x.push_back(xv), m.push_back(mv), s.push_back(sv); }
-};
+using test::EdgeAccumulators;
+using test::kMax;
+using test::kMin;
+using test::Lanes;
 
 // Compares all lanes for one rounding mode; reports the first few mismatches.
 void Check(const Lanes& l, Rounding rounding) {
@@ -39,21 +37,12 @@ void Check(const Lanes& l, Rounding rounding) {
   EXPECT_EQ(reported, 0);
 }
 
-std::vector<int32_t> EdgeValues() {
-  std::vector<int32_t> v = {kMin, kMin + 1, kMin + 2, -1, 0, 1, 2, kMax - 1, kMax};
-  for (int b = 0; b < 31; ++b) {
-    const int32_t p = int32_t{1} << b;
-    for (int32_t d : {-1, 0, 1}) v.push_back(p + d), v.push_back(-p + d);
-  }
-  return v;
-}
-
 TEST(ArmRequantize, EveryShiftEdgeValuesAndMultipliers) {
   const int32_t multipliers[] = {0, 1 << 30, (1 << 30) + 1, 1518500250, kMax - 1, kMax};
   Lanes l;
   for (int shift = -31; shift <= 30; ++shift) {
     for (int32_t m : multipliers) {
-      for (int32_t x : EdgeValues()) l.Add(x, m, shift);
+      for (int32_t x : EdgeAccumulators()) l.Add(x, m, shift);
     }
   }
   Check(l, Rounding::kDouble);

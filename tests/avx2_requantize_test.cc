@@ -7,27 +7,21 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <random>
 #include <vector>
 
 #include "kernels/avx2/requantize_lanes_avx2.h"
+#include "tests/requantize_lanes.h"
 #include "qkernels/isa.h"
 #include "qkernels/requantize.h"
 
 namespace qk {
 namespace {
 
-constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
-constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
-
-struct Lanes {
-  std::vector<int32_t> x, m, s;
-  void Add(int32_t xv, int32_t mv, int32_t sv) { x.push_back(xv), m.push_back(mv), s.push_back(sv); }
-  void Pad() {
-    while (x.size() % 8 != 0) Add(x.back(), m.back(), s.back());
-  }
-};
+using test::EdgeAccumulators;
+using test::kMax;
+using test::kMin;
+using test::Lanes;
 
 struct Stage {
   int32_t zp, lo, hi;
@@ -38,7 +32,7 @@ const Stage kStages[] = {{0, -128, 127},  {-128, -128, 127}, {127, -128, 127}, {
 
 // Runs every stage and rounding; returns how many of the runs took the estimate.
 int Check(Lanes l) {
-  l.Pad();
+  l.Pad(8);
   const int n = static_cast<int>(l.x.size());
   std::vector<int32_t> out(n);
   int estimated = 0, reported = 0;
@@ -70,10 +64,7 @@ class Avx2Requantize : public ::testing::Test {
 };
 
 TEST_F(Avx2Requantize, EdgeValuesEveryShift) {
-  std::vector<int32_t> values = {kMin, kMin + 1, -1, 0, 1, kMax - 1, kMax};
-  for (int b = 0; b < 31; ++b) {
-    for (int32_t d : {-1, 0, 1}) values.push_back((int32_t{1} << b) + d), values.push_back(-(int32_t{1} << b) + d);
-  }
+  const std::vector<int32_t> values = EdgeAccumulators();
   const int32_t multipliers[] = {0, 1 << 30, (1 << 30) + 1, 1518500250, kMax};
   int estimated = 0;
   for (int shift = -31; shift <= 30; ++shift) {

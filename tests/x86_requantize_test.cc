@@ -6,28 +6,21 @@
 
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <random>
 #include <vector>
 
 #include "kernels/avx512vnni/requantize_lanes_avx512vnni.h"
+#include "tests/requantize_lanes.h"
 #include "qkernels/isa.h"
 #include "qkernels/requantize.h"
 
 namespace qk {
 namespace {
 
-constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
-constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
-
-struct Lanes {
-  std::vector<int32_t> x, m, s;
-  void Add(int32_t xv, int32_t mv, int32_t sv) { x.push_back(xv), m.push_back(mv), s.push_back(sv); }
-  // Repeats the last lane up to a whole vector of 16.
-  void Pad() {
-    while (x.size() % 16 != 0) Add(x.back(), m.back(), s.back());
-  }
-};
+using test::EdgeAccumulators;
+using test::kMax;
+using test::kMin;
+using test::Lanes;
 
 struct Outcome {
   int estimated = 0, exact = 0, undecided = 0;
@@ -49,7 +42,7 @@ bool SameOutputs(int32_t got, int32_t want) {
 // Checks every lane for one rounding mode: the epilogue's result against the reference, and the
 // raw estimate too wherever it claims to be decided.
 Outcome Check(Lanes l, Rounding rounding) {
-  l.Pad();
+  l.Pad(16);
   const size_t n = l.x.size();
   std::vector<int32_t> out(n), estimate(n);
   std::vector<uint8_t> undecided(n), estimated(n);
@@ -84,22 +77,13 @@ class X86Requantize : public ::testing::Test {
   }
 };
 
-std::vector<int32_t> EdgeValues() {
-  std::vector<int32_t> v = {kMin, kMin + 1, kMin + 2, -1, 0, 1, 2, kMax - 1, kMax};
-  for (int b = 0; b < 31; ++b) {
-    const int32_t p = int32_t{1} << b;
-    for (int32_t d : {-1, 0, 1}) v.push_back(p + d), v.push_back(-p + d);
-  }
-  return v;
-}
-
 TEST_F(X86Requantize, EveryShiftEdgeValuesAndMultipliers) {
   const int32_t multipliers[] = {0, 1 << 30, (1 << 30) + 1, 1518500250, kMax - 1, kMax};
   Lanes l;
   for (int shift = -31; shift <= 30; ++shift) {
     for (int32_t m : multipliers) {
-      for (int32_t x : EdgeValues()) l.Add(x, m, shift);
-      l.Pad();  // one (M, shift) per vector: shifts -1..-22 take the estimate
+      for (int32_t x : EdgeAccumulators()) l.Add(x, m, shift);
+      l.Pad(16);  // one (M, shift) per vector: shifts -1..-22 take the estimate
     }
   }
   for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
