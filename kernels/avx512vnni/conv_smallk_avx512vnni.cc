@@ -34,28 +34,22 @@ using internal::PackedData;
 
 constexpr int kMaxK4 = 16;  // groups of 4 bytes of K
 constexpr int kMaxN = 32;
-// The padded image must stay a modest copy; larger inputs use the GEMM rows.
-constexpr int64_t kMaxPaddedBytes = int64_t{16} << 20;
 
 int PixelsPerVector(const OpDesc& d) { return d.out_c <= 8 ? 2 : 1; }
 int Vectors(const OpDesc& d) { return d.out_c <= 16 ? 1 : 2; }
 
-// The padded image and the runs of taps in it.
+// The padded image, the runs of taps in it, and K as groups of 4 bytes of each run.
 struct Geometry {
   PaddedImage image;
-  int runs_per_row;  // 1 (kernel_w * in_c contiguous bytes) or kernel_w (one tap each)
-  int run_bytes;
+  TapRuns runs;
   int groups_per_run;
   int k4;
 };
 
 Geometry GeometryOf(const OpDesc& d) {
-  Geometry g{PaddedImage(d), 0, 0, 0, 0};
-  const bool contiguous = d.dilation_w == 1;
-  g.runs_per_row = contiguous ? 1 : d.kernel_w;
-  g.run_bytes = contiguous ? d.kernel_w * d.in_c : d.in_c;
-  g.groups_per_run = (g.run_bytes + 3) / 4;
-  const int64_t k4 = int64_t{d.kernel_h} * g.runs_per_row * g.groups_per_run;
+  Geometry g{PaddedImage(d), TapRuns(d), 0, 0};
+  g.groups_per_run = (g.runs.bytes + 3) / 4;
+  const int64_t k4 = g.runs.Count(d) * g.groups_per_run;
   g.k4 = k4 > kMaxK4 ? kMaxK4 + 1 : static_cast<int>(k4);
   return g;
 }
@@ -214,7 +208,7 @@ bool SmallKConvApplies(const OpDesc& d) {
     return false;
   }
   const Geometry g = GeometryOf(d);
-  return g.k4 <= kMaxK4 && g.image.Bytes(d) <= kMaxPaddedBytes;
+  return g.k4 <= kMaxK4 && g.image.Fits(d);
 }
 
 size_t SmallKConvWorkspaceBytes(const OpDesc& d) {
@@ -248,9 +242,9 @@ void PackSmallKConv(const OpDesc& d, PackedData* p) {
         for (int kx = 0; kx < d.kernel_w; ++kx) {
           for (int c = 0; c < d.in_c; ++c) {
             const int8_t value = f[(ky * d.kernel_w + kx) * d.in_c + c];
-            const int run = g.runs_per_row == 1 ? 0 : kx;
-            const int byte = g.runs_per_row == 1 ? kx * d.in_c + c : c;
-            const int group = (ky * g.runs_per_row + run) * g.groups_per_run + byte / 4;
+            const int run = g.runs.per_row == 1 ? 0 : kx;
+            const int byte = g.runs.per_row == 1 ? kx * d.in_c + c : c;
+            const int group = (ky * g.runs.per_row + run) * g.groups_per_run + byte / 4;
             w[((size_t(group) * nv + v) * 16 + lane) * 4 + byte % 4] = value;
             sum += static_cast<uint32_t>(int32_t{value});
           }
@@ -279,13 +273,11 @@ void RunSmallKConv(const OpDesc& d, const PackedData& pd, const void* input, voi
   }
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
   Params p{pd.packed.as<int8_t>(), bias, rq, estimate, &stage, d.out_c, {}};
-  const int64_t line = g.image.LineBytes(d);
   for (int ky = 0; ky < d.kernel_h; ++ky) {
-    for (int run = 0; run < g.runs_per_row; ++run) {
+    for (int run = 0; run < g.runs.per_row; ++run) {
       for (int j = 0; j < g.groups_per_run; ++j) {
-        const int group = (ky * g.runs_per_row + run) * g.groups_per_run + j;
-        p.offset[group] = int64_t{ky} * d.dilation_h * line +
-                          int64_t{run} * d.dilation_w * d.in_c + 4 * j;
+        const int group = (ky * g.runs.per_row + run) * g.groups_per_run + j;
+        p.offset[group] = g.runs.Offset(d, g.image, ky, run) + 4 * j;
       }
     }
   }

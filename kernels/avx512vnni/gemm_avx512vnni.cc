@@ -360,18 +360,15 @@ void PackGemm(const OpDesc& d, PackedData* p) {
   }
 }
 
-// Implicit im2col: int8 convolutions whose tap runs (a kernel row of kernel_w * in_c bytes, or
-// one tap of in_c bytes when dilation_w > 1) are whole 4-byte groups read A straight from a
-// padded, flipped copy of the image; the packed K order (ky, kx, c) is the runs back to back.
-constexpr int64_t kMaxImageBytes = int64_t{16} << 20;
+// Implicit im2col: int8 convolutions whose tap runs (TapRuns) are whole 4-byte groups read A
+// straight from a padded, flipped copy of the image; the packed K order (ky, kx, c) is the runs
+// back to back.
 constexpr int kMaxRuns = 64;
 
 bool UsesImage(const OpDesc& d) {
   if (d.type != DataType::kInt8 || d.groups != 1 || d.IsPointwise()) return false;
-  const bool contiguous = d.dilation_w == 1;
-  const int run = contiguous ? d.kernel_w * d.in_c : d.in_c;
-  const int64_t runs = int64_t{d.kernel_h} * (contiguous ? 1 : d.kernel_w);
-  return run % 4 == 0 && runs <= kMaxRuns && PaddedImage(d).Bytes(d) <= kMaxImageBytes;
+  const TapRuns runs(d);
+  return runs.bytes % 4 == 0 && runs.Count(d) <= kMaxRuns && PaddedImage(d).Fits(d);
 }
 
 size_t GemmWorkspaceBytes(const OpDesc& d) {
@@ -413,13 +410,11 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
   int runs = 1, run_len = g.kp;
   run_offset[0] = 0;
   if (image_a) {
-    const bool contiguous = d.dilation_w == 1;
-    run_len = contiguous ? d.kernel_w * d.in_c : d.in_c;
+    const TapRuns taps(d);
+    run_len = taps.bytes;
     runs = 0;
     for (int ky = 0; ky < d.kernel_h; ++ky) {
-      for (int kx = 0; kx < (contiguous ? 1 : d.kernel_w); ++kx) {
-        run_offset[runs++] = ky * d.dilation_h * image.LineBytes(d) + kx * d.dilation_w * d.in_c;
-      }
+      for (int j = 0; j < taps.per_row; ++j) run_offset[runs++] = taps.Offset(d, image, ky, j);
     }
   }
   const int64_t pixels = int64_t{d.out_h} * d.out_w;

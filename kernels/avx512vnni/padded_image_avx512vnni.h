@@ -20,12 +20,15 @@ struct PaddedImage {
   int64_t rows, cols;
   // Bytes after the image that a kernel may read (they are zeroed).
   static constexpr int kSlack = 64;
+  // The copy must stay modest: larger images are left to kernels with im2col rows.
+  static constexpr int64_t kMaxBytes = int64_t{16} << 20;
 
   explicit PaddedImage(const internal::OpDesc& d)
       : rows(int64_t{d.out_h - 1} * d.stride_h + int64_t{d.kernel_h - 1} * d.dilation_h + 1),
         cols(int64_t{d.out_w - 1} * d.stride_w + int64_t{d.kernel_w - 1} * d.dilation_w + 1) {}
 
   int64_t Bytes(const internal::OpDesc& d) const { return rows * cols * d.in_c; }
+  bool Fits(const internal::OpDesc& d) const { return Bytes(d) <= kMaxBytes; }
   int64_t LineBytes(const internal::OpDesc& d) const { return cols * d.in_c; }
   // Offset of output pixel (oy, ox)'s first tap.
   int64_t PixelOffset(const internal::OpDesc& d, int64_t oy, int64_t ox) const {
@@ -59,6 +62,23 @@ struct PaddedImage {
       std::memset(dst + left + inside, pad, static_cast<size_t>(line - left - inside));
     }
     std::memset(image + rows * line, 0, kSlack);
+  }
+};
+
+// One output pixel's taps in the padded image as runs of contiguous bytes: one run per kernel row
+// (kernel_w * in_c bytes) when dilation_w == 1, else one per tap (in_c bytes). Run (ky, j) starts
+// Offset(ky, j) bytes after the pixel's first tap; the runs in order are the filter's (ky, kx, c).
+struct TapRuns {
+  int per_row;  // runs per kernel row
+  int bytes;    // bytes per run
+
+  explicit TapRuns(const internal::OpDesc& d)
+      : per_row(d.dilation_w == 1 ? 1 : d.kernel_w),
+        bytes(d.dilation_w == 1 ? d.kernel_w * d.in_c : d.in_c) {}
+
+  int64_t Count(const internal::OpDesc& d) const { return int64_t{d.kernel_h} * per_row; }
+  int64_t Offset(const internal::OpDesc& d, const PaddedImage& image, int ky, int j) const {
+    return int64_t{ky} * d.dilation_h * image.LineBytes(d) + int64_t{j} * d.dilation_w * d.in_c;
   }
 };
 
