@@ -29,7 +29,7 @@ void PackChannelParams(const internal::OpDesc& d, internal::PackedData* data) {
   for (size_t c = 0; c < stride; ++c) {  // padding channels (M0 = 0) included
     const int32_t multiplier = int(c) < d.out_c ? data->multiplier[c] : 0;
     const int e = multiplier == 0 ? 1 : -data->shift[c];  // M0 = 0 gives 0 for any e
-    if (e < 1 || e > 22) {
+    if (e < 1 || e > common::kMaxEstimateE) {
       estimate = false;
       break;
     }

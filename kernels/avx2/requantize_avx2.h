@@ -10,6 +10,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/common/requantize_estimate.h"
 #include "src/kernel.h"
 
 #define QK_AVX2_INLINE inline __attribute__((always_inline))
@@ -160,7 +161,7 @@ QK_AVX2_INLINE __m256i RequantizeSingle(__m256i x, const ChannelVec& v) {
 // is within eps = 2^-12 of t + eps while |t| < 512, so floor(w) = R whenever frac(w) >= 2 eps;
 // beyond, both saturate any 8-bit output stage alike. frac(w) = w - floor(w) is exact near 0.
 // Returns false (undecided) when some lane has frac(w) < 2 eps.
-constexpr float kEstimateEps = 1.0f / 4096;
+using common::kEstimateEps;
 QK_AVX2_INLINE bool RequantizeEstimate(__m256i x, const ChannelVec& v, __m256i* scaled) {
   const __m256 a = _mm256_cvtepi32_ps(x);
   const __m256 c = _mm256_blendv_ps(v.c_pos, v.c_neg, _mm256_castsi256_ps(x));  // by sign

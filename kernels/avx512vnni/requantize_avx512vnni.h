@@ -14,6 +14,7 @@
 
 #include <cstdint>
 
+#include "kernels/common/requantize_estimate.h"
 #include "qkernels/requantize.h"
 
 namespace qk {
@@ -33,8 +34,8 @@ struct Requant16 {
   __m512 m, c_pos, c_neg;
 };
 
-constexpr int kMaxEstimateE = 22;
-constexpr float kEstimateEps = 1.0f / 4096;  // 2^-12
+using common::kEstimateEps;
+using common::kMaxEstimateE;
 
 static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* shift,
                                       Rounding rounding) {

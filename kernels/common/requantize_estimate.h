@@ -1,0 +1,20 @@
+// The constants of the float-estimate requantization shared by the x86 epilogues
+// (kernels/avx512vnni/requantize_avx512vnni.h has the proof; kernels/avx2/requantize_avx2.h the
+// 8-lane version). ISA-neutral: no intrinsics here.
+#ifndef QKERNELS_KERNELS_COMMON_REQUANTIZE_ESTIMATE_H_
+#define QKERNELS_KERNELS_COMMON_REQUANTIZE_ESTIMATE_H_
+
+namespace qk {
+namespace common {
+
+// The estimate applies to channels with 1 <= e = -shift <= kMaxEstimateE (or M0 = 0): then the
+// rounding offsets 1/2 +- 2^-(e+1) + eps are exact in float.
+constexpr int kMaxEstimateE = 22;
+// The margin: the float error stays below it while |t| < 512; lanes with frac(w) < 2 eps are
+// recomputed exactly.
+constexpr float kEstimateEps = 1.0f / 4096;  // 2^-12
+
+}  // namespace common
+}  // namespace qk
+
+#endif  // QKERNELS_KERNELS_COMMON_REQUANTIZE_ESTIMATE_H_
