@@ -158,7 +158,7 @@ QK_AVX2_INLINE __m256i RequantizeSingle(__m256i x, const ChannelVec& v) {
 // The float estimate of the scaled value for 8-bit outputs (requantize_avx512vnni.h's
 // ScaleEstimate has the proof): R = floor(t), t = x*M0/2^(31+e) + c, c = 1/2 +- 2^-(e+1) by the
 // sign of x (double rounding) or 1/2 (single), for 1 <= e = -shift <= 22. w = fl(fl(x)*m + c + eps)
-// is within eps = 2^-12 of t + eps while |t| < 512, so floor(w) = R whenever frac(w) >= 2 eps;
+// is within eps = 2^-13 of t + eps while |t| < 512, so floor(w) = R whenever frac(w) >= 2 eps;
 // beyond, both saturate any 8-bit output stage alike. frac(w) = w - floor(w) is exact near 0.
 // Returns false (undecided) when some lane has frac(w) < 2 eps.
 using common::kEstimateEps;

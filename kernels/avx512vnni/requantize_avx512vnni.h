@@ -133,10 +133,11 @@ static inline __m512i Scale16(__m512i acc, const Requant16& q) {
 // So R = floor(t), t = a*M0/2^(31+e) + c with c = 1/2 +- 2^-(e+1) (double, by the sign of a) or
 // 1/2 (single). In float, w = fl(fl(a) * m + (c + eps)), with fl(a), m = fl(M0) * 2^-(31+e) and
 // the FMA each off by at most 2^-24 relative and c + eps exact, differs from t + eps by at most
-// 3 (|t| + 1) 2^-24 (+ 2^-48 terms), below eps = 2^-12 whenever |t| < 512. Then, if
-// frac(w) = w - floor(w) >= 2 eps, t lies in (floor(w), floor(w) + 1) and floor(w) = R. Lanes
-// with frac(w) < 2 eps are reported undecided (about 1 in 2^11 for spread-out accumulators)
-// and the caller computes the vector exactly with Scale16. Where |t| >= 512, floor(w) may differ
+// 3 (|t| + 1) 2^-24 (+ 2^-48 terms), below eps = 2^-13 whenever |t| < 512 (3 * 513 < 2^11).
+// Then, if frac(w) = w - floor(w) >= 2 eps, t lies in (floor(w), floor(w) + 1) and
+// floor(w) = R. Lanes with frac(w) < 2 eps are reported undecided (about 1 in 2^12 for
+// spread-out accumulators) and the caller computes the vector exactly with Scale16.
+// Where |t| >= 512, floor(w) may differ
 // from R, but both lie beyond +-509 (|w - t| <= 3 |t| 2^-24 + 1), so after any output zero
 // point (-128..255) the clamp to the 8-bit range gives the same byte: the estimate is only for
 // 8-bit outputs. |w| <= 2^30 + 1 (e >= 1), so the conversion cannot overflow, and
