@@ -308,6 +308,113 @@ void Tile(const TileArgs& t) {
   }
 }
 
+// Software-pipelined full tiles (kMR rows x kNR channels, int8, every lane on the estimate):
+// a run of tiles in which the output stage of tile j-1 is spread over the K loop of tile j, one
+// row every few K steps, so its dependent chains execute between the vpdpbusd instead of
+// after them (for K = 64 the output stage alone took 40% of a tile). The accumulators of tile
+// j-1 wait in a stack buffer; rows with an undecided lane are redone exactly (ExactRows) once
+// tile j's accumulators are stored and no vector register is live.
+using AccBuffer = __m512i[kMR][kNV];
+
+[[gnu::noinline]] void ExactRows(const AccBuffer& acc, const TileArgs& t, unsigned rows) {
+  const Requant16* rq[kNV];
+  for (int v = 0; v < kNV; ++v) rq[v] = &t.rq[v];
+  const __mmask64 store = FirstBytes(t.n_valid);
+  for (int r = 0; r < kMR; ++r) {
+    if (!(rows >> r & 1)) continue;
+    __m512i y[kNV];
+    ScaleVectors<kNV>(acc[r], rq, false, y);
+    _mm512_mask_storeu_epi8(t.c + r * t.c_stride, store,
+                            InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *t.out)));
+  }
+}
+
+// Row r of a finished tile by the estimate; returns whether a lane was undecided.
+inline bool EstimateRow(const AccBuffer& acc, const TileArgs& t, int r) {
+  __m512i y[kNV];
+  __mmask16 undecided = 0;
+#pragma GCC unroll 4
+  for (int v = 0; v < kNV; ++v) {
+    __mmask16 u;
+    y[v] = ScaleEstimate(acc[r][v], t.rq[v], &u);
+    undecided = _kor_mask16(undecided, u);
+  }
+  const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *t.out));
+  if (t.n_valid == kNR) {
+    _mm512_storeu_si512(t.c + r * t.c_stride, bytes);
+  } else {
+    _mm512_mask_storeu_epi8(t.c + r * t.c_stride, FirstBytes(t.n_valid), bytes);
+  }
+  return undecided != 0;
+}
+
+template <int kA>
+void PipelinedTiles(const TileArgs* jobs, int count) {
+  static_assert(kA != kPackedARowTerm, "uint8 tiles are not pipelined");
+  if (count == 0) return;
+  alignas(64) AccBuffer buffers[2];
+  const __m512i flips = _mm512_set1_epi8(static_cast<char>(0x80));
+  auto broadcast = [&](const uint8_t* p) {
+    const __m512i v = _mm512_set1_epi32(LoadU32(p));
+    return kA == kInputA ? _mm512_xor_si512(v, flips) : v;
+  };
+  const int steps = jobs[0].runs * (jobs[0].run_len / 4);
+  const int interval = std::max(1, steps / (kMR + 1));
+  const TileArgs* prev = nullptr;
+  for (int j = 0; j <= count; ++j) {
+    const AccBuffer& done = buffers[(j + 1) & 1];
+    int next_row = 0;
+    unsigned undecided = 0;
+    if (j < count) {
+      const TileArgs& t = jobs[j];
+      __m512i acc[kMR][kNV];
+#pragma GCC unroll 4
+      for (int v = 0; v < kNV; ++v) {
+        const __m512i bias = _mm512_loadu_si512(t.bias + 16 * v);
+#pragma GCC unroll 8
+        for (int r = 0; r < kMR; ++r) acc[r][v] = bias;
+      }
+      const int8_t* b = t.b;
+      int countdown = interval;
+      for (int run = 0; run < t.runs; ++run) {
+        const uint8_t* a[kMR];
+#pragma GCC unroll 8
+        for (int r = 0; r < kMR; ++r) a[r] = t.rows[r] + t.run_offset[run];
+        for (int k = 0; k < t.run_len; k += 4) {
+          __m512i bv[kNV];
+#pragma GCC unroll 4
+          for (int v = 0; v < kNV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
+          b += 4 * kNR;
+#pragma GCC unroll 8
+          for (int r = 0; r < kMR; ++r) {
+            const __m512i av = broadcast(a[r] + k);
+#pragma GCC unroll 4
+            for (int v = 0; v < kNV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+          }
+          if (prev != nullptr && --countdown == 0 && next_row < kMR) {
+            countdown = interval;
+            undecided |= unsigned{EstimateRow(done, *prev, next_row)} << next_row;
+            ++next_row;
+          }
+        }
+      }
+      for (; prev != nullptr && next_row < kMR; ++next_row) {
+        undecided |= unsigned{EstimateRow(done, *prev, next_row)} << next_row;
+      }
+      AccBuffer& mine = buffers[j & 1];
+#pragma GCC unroll 8
+      for (int r = 0; r < kMR; ++r) {
+#pragma GCC unroll 4
+        for (int v = 0; v < kNV; ++v) mine[r][v] = acc[r][v];
+      }
+    } else {
+      for (int r = 0; r < kMR; ++r) undecided |= unsigned{EstimateRow(done, *prev, r)} << r;
+    }
+    if (prev != nullptr && undecided != 0) ExactRows(done, *prev, undecided);
+    if (j < count) prev = &jobs[j];
+  }
+}
+
 using TileFn = void (*)(const TileArgs&);
 using TileRow = std::array<TileFn, kNV>;
 using TileTable = std::array<TileRow, kMR>;
@@ -404,6 +511,11 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
   const TileTable& tiles = kTiles[input_a ? kInputA : u8 ? kPackedARowTerm : kPackedA];
   Requant16 rq[kNV];
   Requant16 rq_all[kSmallKMaxN / 16];
+  // Full int8 tiles are queued for PipelinedTiles.
+  constexpr int kQueue = 32;
+  std::array<TileArgs, kQueue> queue;
+  int queued = 0;
+  const bool pipelined = !u8;
   const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, u8);
   const PaddedImage image(d);
   int64_t run_offset[kMaxRuns];
@@ -438,10 +550,21 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
               c * static_cast<uint32_t>(RowSum(a + int64_t{r} * g.kp, g.kp)));
         }
       }
-      auto run_tile = [&](int r0, int n0, const Requant16* panel_rq) {
+      auto flush = [&] {
+        if (input_a) {
+          PipelinedTiles<kInputA>(queue.data(), queued);
+        } else {
+          PipelinedTiles<kPackedA>(queue.data(), queued);
+        }
+        queued = 0;
+      };
+      auto run_tile = [&](int r0, int n0, const Requant16* panel_rq, bool in_order) {
         const size_t col = size_t(grp) * g.np + n0;
         const int n_valid = std::min(kNR, g.n - n0);
-        TileArgs t;
+        // Built in place in the queue's next slot (a copy would read it back right after its
+        // field-by-field stores, which cannot be forwarded to vector loads); an unqueued tile
+        // runs from there and leaves the slot free.
+        TileArgs& t = queue[queued];
         const int tile_rows = std::min(kMR, rows - r0);
         for (int r = 0; r < tile_rows; ++r) {
           const int64_t m = m0 + r0 + r;
@@ -465,7 +588,16 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
         t.c = out + (m0 + r0) * d.out_c + int64_t{grp} * g.n + n0;
         t.c_stride = d.out_c;
         t.n_valid = n_valid;
-        tiles[tile_rows - 1][(n_valid + 15) / 16 - 1](t);
+        const bool full = tile_rows == kMR && n_valid > kNR - 16;
+        if (pipelined && full && panel_rq[0].estimate && panel_rq[1].estimate &&
+            panel_rq[2].estimate && panel_rq[3].estimate) {
+          if (++queued == kQueue) flush();
+        } else {
+          // In panel order the queued tiles go first: they bring the panel into cache at full
+          // speed, not a few-row tile.
+          if (in_order) flush();
+          tiles[tile_rows - 1][(n_valid + 15) / 16 - 1](t);
+        }
       };
       auto make_rq = [&](int n0, Requant16* panel_rq) {
         const size_t col = size_t(grp) * g.np + n0;
@@ -479,13 +611,15 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
         // while it is hot.
         for (int n0 = 0; n0 < g.n; n0 += kNR) make_rq(n0, rq_all + n0 / 16);
         for (int r0 = 0; r0 < rows; r0 += kMR) {
-          for (int n0 = 0; n0 < g.n; n0 += kNR) run_tile(r0, n0, rq_all + n0 / 16);
+          for (int n0 = 0; n0 < g.n; n0 += kNR) run_tile(r0, n0, rq_all + n0 / 16, false);
         }
+        flush();
       } else {
         // A panel's weights stay in cache while the whole A block streams past them.
         for (int n0 = 0; n0 < g.n; n0 += kNR) {
           make_rq(n0, rq);
-          for (int r0 = 0; r0 < rows; r0 += kMR) run_tile(r0, n0, rq);
+          for (int r0 = 0; r0 < rows; r0 += kMR) run_tile(r0, n0, rq, true);
+          flush();  // before rq changes
         }
       }
     }
