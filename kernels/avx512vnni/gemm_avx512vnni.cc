@@ -566,16 +566,16 @@ void RunGemm(const OpDesc& d, const PackedData& p, const void* input, void* outp
         // runs from there and leaves the slot free.
         TileArgs& t = queue[queued];
         const int tile_rows = std::min(kMR, rows - r0);
-        for (int r = 0; r < tile_rows; ++r) {
-          const int64_t m = m0 + r0 + r;
-          if (image_a) {
-            const int64_t pixel = m % pixels;
+        if (image_a) {
+          for (int r = 0; r < tile_rows; ++r) {
+            const int64_t pixel = (m0 + r0 + r) % pixels;
             t.rows[r] = a + image.PixelOffset(d, pixel / d.out_w, pixel % d.out_w);
-          } else if (input_a) {
-            t.rows[r] = in + m * d.in_c + int64_t{grp} * g.k;
-          } else {
-            t.rows[r] = a + int64_t{r0 + r} * g.kp;
           }
+        } else {
+          const uint8_t* first = input_a ? in + (m0 + r0) * d.in_c + int64_t{grp} * g.k
+                                         : a + int64_t{r0} * g.kp;
+          const int64_t step = input_a ? d.in_c : g.kp;
+          for (int r = 0; r < tile_rows; ++r) t.rows[r] = first + r * step;
         }
         t.runs = runs;
         t.run_len = run_len;
