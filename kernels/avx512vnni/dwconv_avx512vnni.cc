@@ -287,6 +287,11 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
               for (int v = 0; v < 4; ++v) u0[v] = u1[v], u1[v] = u2[v];
             }
           } else {
+            // Each step's output stage is issued after the next step's loads and vpdpbusd, so
+            // that its long dependent chain overlaps them (u1 is derived, which leaves the
+            // registers for it; in the single-pixel loop above it spilled and ran slower).
+            __m512i pending[4];
+            int pending_ox = -1;
             for (; ox + 1 < x_hi; ox += 2) {
               // Column ox + 1 (pixels ox + 1, ox + 2) is the upper half of column ox and the
               // lower half of column ox + 2; the interleaves never cross 128-bit lanes, so it is
@@ -294,9 +299,11 @@ void RunDw(const OpDesc& d, const PackedData& p, const void* input, void* output
               column(ox + 2, u2);
               for (int v = 0; v < 4; ++v) u1[v] = _mm512_shuffle_i64x2(u0[v], u2[v], 0x4E);
               accumulate(u0, u1, u2, acc);
-              emit(acc, ox, true, std::true_type());
-              for (int v = 0; v < 4; ++v) u0[v] = u2[v];
+              if (pending_ox >= 0) emit(pending, pending_ox, true, std::true_type());
+              for (int v = 0; v < 4; ++v) u0[v] = u2[v], pending[v] = acc[v];
+              pending_ox = ox;
             }
+            if (pending_ox >= 0) emit(pending, pending_ox, true, std::true_type());
           }
           return ox;
         };
