@@ -214,15 +214,46 @@ struct TileArgs {
 // the int8 input rows themselves, flipped after each broadcast.
 enum ARows { kPackedA, kPackedARowTerm, kInputA };
 
+// A 4-byte group of row p broadcast to every lane: packed rows as they are, input rows flipped
+// to x + 128 after the broadcast.
+template <int kA>
+[[gnu::always_inline]] inline __m512i BroadcastA(const uint8_t* p) {
+  const __m512i v = _mm512_set1_epi32(LoadU32(p));
+  return kA == kInputA ? _mm512_xor_si512(v, _mm512_set1_epi8(static_cast<char>(0x80))) : v;
+}
+
+// One K step (4 bytes of K) of an MR x NV tile: acc[r][v] += bytes k..k+3 of row a[r] times the
+// panel's vectors at b.
+template <int MR, int NV, int kA>
+[[gnu::always_inline]] inline void KStep(__m512i (&acc)[MR][NV], const uint8_t* const (&a)[MR],
+                                         int k, const int8_t* b) {
+  __m512i bv[NV];
+#pragma GCC unroll 16
+  for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    const __m512i av = BroadcastA<kA>(a[r] + k);
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+  }
+}
+
+// Row r of a tile from its scaled vectors (those past the tile's channels zero): the output
+// stage, then its n_valid bytes (`store` = their mask).
+[[gnu::always_inline]] inline void StoreRow(const TileArgs& t, int r, const __m512i (&y)[4],
+                                            __mmask64 store) {
+  const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *t.out));
+  if (t.n_valid == kNR) {
+    _mm512_storeu_si512(t.c + r * t.c_stride, bytes);  // masked stores are slow on some CPUs
+  } else {
+    _mm512_mask_storeu_epi8(t.c + r * t.c_stride, store, bytes);
+  }
+}
+
 // MR rows x NV vectors of 16 channels; K loop of one vpdpbusd (4 bytes of K) per accumulator.
 template <int MR, int NV, int kA>
 void Tile(const TileArgs& t) {
   constexpr bool kRowTerm = kA == kPackedARowTerm;
-  const __m512i flips = _mm512_set1_epi8(static_cast<char>(0x80));
-  auto broadcast = [&](const uint8_t* p) {
-    const __m512i v = _mm512_set1_epi32(LoadU32(p));
-    return kA == kInputA ? _mm512_xor_si512(v, flips) : v;
-  };
   // Small tiles (GEMV) would be bound by the vpdpbusd latency chain of too few accumulators:
   // they split K over kSplit accumulator sets, summed at the end.
   constexpr int kSplit = MR * NV >= 8 ? 1 : MR * NV >= 4 ? 2 : 4;
@@ -245,33 +276,9 @@ void Tile(const TileArgs& t) {
     int k = 0;
     for (; k + 4 * kSplit <= t.run_len; k += 4 * kSplit) {
 #pragma GCC unroll 4
-      for (int s = 0; s < kSplit; ++s) {
-        __m512i bv[NV];
-#pragma GCC unroll 16
-        for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
-        b += 4 * kNR;
-#pragma GCC unroll 16
-        for (int r = 0; r < MR; ++r) {
-          const __m512i av = broadcast(a[r] + k + 4 * s);
-#pragma GCC unroll 16
-          for (int v = 0; v < NV; ++v) {
-            acc[s][r][v] = _mm512_dpbusd_epi32(acc[s][r][v], av, bv[v]);
-          }
-        }
-      }
+      for (int s = 0; s < kSplit; ++s, b += 4 * kNR) KStep<MR, NV, kA>(acc[s], a, k + 4 * s, b);
     }
-    for (; k < t.run_len; k += 4) {
-      __m512i bv[NV];
-#pragma GCC unroll 16
-      for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
-      b += 4 * kNR;
-#pragma GCC unroll 16
-      for (int r = 0; r < MR; ++r) {
-        const __m512i av = broadcast(a[r] + k);
-#pragma GCC unroll 16
-        for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_dpbusd_epi32(acc[0][r][v], av, bv[v]);
-      }
-    }
+    for (; k < t.run_len; k += 4, b += 4 * kNR) KStep<MR, NV, kA>(acc[0], a, k, b);
   }
 #pragma GCC unroll 4
   for (int s = 1; s < kSplit; ++s) {
@@ -299,12 +306,7 @@ void Tile(const TileArgs& t) {
     __m512i y[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
                     _mm512_setzero_si512()};
     ScaleVectors<NV>(x, rq, estimate, y);
-    const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *t.out));
-    if (NV == 4 && t.n_valid == kNR) {
-      _mm512_storeu_si512(t.c + r * t.c_stride, bytes);  // masked stores are slow on some CPUs
-    } else {
-      _mm512_mask_storeu_epi8(t.c + r * t.c_stride, store, bytes);
-    }
+    StoreRow(t, r, y, store);
   }
 }
 
@@ -324,8 +326,7 @@ using AccBuffer = __m512i[kMR][kNV];
     if (!(rows >> r & 1)) continue;
     __m512i y[kNV];
     ScaleVectors<kNV>(acc[r], rq, false, y);
-    _mm512_mask_storeu_epi8(t.c + r * t.c_stride, store,
-                            InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *t.out)));
+    StoreRow(t, r, y, store);
   }
 }
 
@@ -339,12 +340,7 @@ inline bool EstimateRow(const AccBuffer& acc, const TileArgs& t, int r) {
     y[v] = ScaleEstimate(acc[r][v], t.rq[v], &u);
     undecided = _kor_mask16(undecided, u);
   }
-  const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *t.out));
-  if (t.n_valid == kNR) {
-    _mm512_storeu_si512(t.c + r * t.c_stride, bytes);
-  } else {
-    _mm512_mask_storeu_epi8(t.c + r * t.c_stride, FirstBytes(t.n_valid), bytes);
-  }
+  StoreRow(t, r, y, FirstBytes(t.n_valid));
   return undecided != 0;
 }
 
@@ -353,11 +349,6 @@ void PipelinedTiles(const TileArgs* jobs, int count) {
   static_assert(kA != kPackedARowTerm, "uint8 tiles are not pipelined");
   if (count == 0) return;
   alignas(64) AccBuffer buffers[2];
-  const __m512i flips = _mm512_set1_epi8(static_cast<char>(0x80));
-  auto broadcast = [&](const uint8_t* p) {
-    const __m512i v = _mm512_set1_epi32(LoadU32(p));
-    return kA == kInputA ? _mm512_xor_si512(v, flips) : v;
-  };
   const int steps = jobs[0].runs * (jobs[0].run_len / 4);
   const int interval = std::max(1, steps / (kMR + 1));
   const TileArgs* prev = nullptr;
@@ -380,17 +371,8 @@ void PipelinedTiles(const TileArgs* jobs, int count) {
         const uint8_t* a[kMR];
 #pragma GCC unroll 8
         for (int r = 0; r < kMR; ++r) a[r] = t.rows[r] + t.run_offset[run];
-        for (int k = 0; k < t.run_len; k += 4) {
-          __m512i bv[kNV];
-#pragma GCC unroll 4
-          for (int v = 0; v < kNV; ++v) bv[v] = _mm512_load_si512(b + 64 * v);
-          b += 4 * kNR;
-#pragma GCC unroll 8
-          for (int r = 0; r < kMR; ++r) {
-            const __m512i av = broadcast(a[r] + k);
-#pragma GCC unroll 4
-            for (int v = 0; v < kNV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
-          }
+        for (int k = 0; k < t.run_len; k += 4, b += 4 * kNR) {
+          KStep<kMR, kNV, kA>(acc, a, k, b);
           if (prev != nullptr && --countdown == 0 && next_row < kMR) {
             countdown = interval;
             undecided |= unsigned{EstimateRow(done, *prev, next_row)} << next_row;
