@@ -89,6 +89,7 @@ std::vector<OpCase> ShapePool(OpKind op) {
     pool.push_back(WithPads(Conv(1, 4, 5, 16, 16, 1), 1, 1, 1, 1));  // 1x1, but not pointwise
     pool.push_back(Conv(1, 14, 14, 32, 64, 3));
     pool.push_back(Conv(1, 28, 28, 1, 32, 3, Padding::kValid));
+    pool.push_back(Conv(1, 20, 300, 3, 32, 3, Padding::kSame, 2));  // direct kernel, 2 bands
     OpCase rect = Conv(1, 6, 9, 5, 7, 3);
     rect.kernel_w = 1;
     pool.push_back(rect);

@@ -114,6 +114,13 @@ inline std::vector<Shape> ConvShapes() {
   v.push_back(Conv(1, 12, 10, 2, 3, 3, 3, 2, 1, 1, Padding::kSame));
   v.push_back(Conv(1, 9, 11, 3, 12, 3, 3, 1, 1, 1, Padding::kSame));
   v.push_back(Conv(2, 10, 9, 2, 20, 3, 3, 1, 1, 1, Padding::kValid));
+  // Wide images whose padded rows exceed one 16 KiB band of the direct kernels: several bands,
+  // a shorter last band, tiles ending mid-row at a band's end; a band of one output row whose
+  // padded rows alone exceed 16 KiB; row dilation across bands.
+  v.push_back(Conv(2, 40, 150, 3, 32, 3, 3, 2, 1, 1, Padding::kSame));
+  v.push_back(Conv(1, 30, 700, 1, 8, 3, 3, 1, 1, 1, Padding::kSame));
+  v.push_back(Conv(1, 5, 3000, 3, 32, 3, 3, 2, 1, 1, Padding::kSame));
+  v.push_back(uneven(Conv(1, 40, 300, 2, 16, 3, 3, 1, 1, 1, Padding::kSame), 1, 1, 2, 1));
   return v;
 }
 

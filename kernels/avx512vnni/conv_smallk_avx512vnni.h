@@ -1,5 +1,6 @@
 // AVX-512 VNNI direct int8 conv2d for small K (at most 16 groups of 4 bytes per tap run layout)
-// and narrow N (<= 32): first layers, read from a padded copy of the image in the workspace.
+// and narrow N (<= 32): first layers, read from a padded copy of a band of image rows in the
+// workspace.
 #ifndef QKERNELS_KERNELS_AVX512VNNI_CONV_SMALLK_AVX512VNNI_H_
 #define QKERNELS_KERNELS_AVX512VNNI_CONV_SMALLK_AVX512VNNI_H_
 

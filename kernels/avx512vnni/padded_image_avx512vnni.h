@@ -37,6 +37,13 @@ struct PaddedImage {
 
   // Writes batch item b of `input` into `image` (Bytes(d) + kSlack bytes).
   void Fill(const internal::OpDesc& d, const uint8_t* input, int b, uint8_t* image) const {
+    FillRows(d, input, b, 0, rows, image);
+  }
+
+  // Writes padded rows [r0, r1) of batch item b to dst (row r at dst + (r - r0) * LineBytes),
+  // then kSlack zero bytes.
+  void FillRows(const internal::OpDesc& d, const uint8_t* input, int b, int64_t r0, int64_t r1,
+                uint8_t* first) const {
     const int c = d.in_c;
     const int64_t line = LineBytes(d);
     const uint8_t pad = static_cast<uint8_t>(d.input_zp) ^ 0x80;
@@ -45,8 +52,8 @@ struct PaddedImage {
     const int64_t x1 = std::max<int64_t>(0, std::min<int64_t>(d.in_w, cols - d.pad_left));
     const int64_t left = std::min<int64_t>(d.pad_left, cols) * c;
     const int64_t inside = x1 * c;
-    for (int64_t r = 0; r < rows; ++r) {
-      uint8_t* dst = image + r * line;
+    for (int64_t r = r0; r < r1; ++r) {
+      uint8_t* dst = first + (r - r0) * line;
       const int64_t iy = r - d.pad_top;
       if (iy < 0 || iy >= d.in_h || inside == 0) {
         std::memset(dst, pad, static_cast<size_t>(line));
@@ -61,7 +68,7 @@ struct PaddedImage {
       }
       std::memset(dst + left + inside, pad, static_cast<size_t>(line - left - inside));
     }
-    std::memset(image + rows * line, 0, kSlack);
+    std::memset(first + (r1 - r0) * line, 0, kSlack);
   }
 };
 
