@@ -4,10 +4,10 @@
 // The input is first copied into the workspace as x + 128 (x ^ 0x80, so vpdpbusd sees unsigned
 // bytes) with its padding materialized as zp_in + 128, one band of output rows at a time (the
 // padded rows the band reads, about 16 KiB): every output pixel then reads its taps straight
-// from that copy, with no bounds checks. A tap run (one
-// kernel row, kernel_w * in_c contiguous bytes; or one tap when dilation_w > 1) is split into
-// groups of 4 bytes; bytes of the last group past the run meet zero weights. Padded taps hold
-// x = zp_in and contribute exactly 0 after the folded compensation:
+// from that copy, with no bounds checks. A tap run (one kernel row, kernel_w * in_c contiguous
+// bytes; or one tap when dilation_w > 1) is split into groups of 4 bytes; bytes of the last
+// group past the run meet zero weights. Padded taps hold x = zp_in and contribute exactly 0
+// after the folded compensation:
 //   sum w*(x - zp_in) = sum w*(x + 128) - (128 + zp_in) * sum w   (int8 filter_zp is 0),
 // the second term per output channel, folded into the packed bias. All sums wrap mod 2^32 like
 // the reference accumulator (vpdpbusd does not saturate).

@@ -40,8 +40,8 @@ struct PaddedImage {
     FillRows(d, input, b, 0, rows, image);
   }
 
-  // Writes padded rows [r0, r1) of batch item b to dst (row r at dst + (r - r0) * LineBytes),
-  // then kSlack zero bytes.
+  // Writes padded rows [r0, r1) of batch item b, row r at first + (r - r0) * LineBytes(d), then
+  // kSlack zero bytes.
   void FillRows(const internal::OpDesc& d, const uint8_t* input, int b, int64_t r0, int64_t r1,
                 uint8_t* first) const {
     const int c = d.in_c;

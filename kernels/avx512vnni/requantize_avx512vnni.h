@@ -156,8 +156,9 @@ static inline __m512i ScaleEstimate(__m512i acc, const Requant16& q, __mmask16* 
 // Always inlined: an outlined copy passes the vectors through memory (GCC's inliner gives up on
 // it once a file grows, and the small-K kernel then ran at half speed).
 template <int N>
-[[gnu::always_inline]] static inline void ScaleVectors(const __m512i* acc, const Requant16* const* q, bool estimate,
-                                __m512i* y) {
+[[gnu::always_inline]] static inline void ScaleVectors(const __m512i* acc,
+                                                       const Requant16* const* q, bool estimate,
+                                                       __m512i* y) {
   if (estimate) {
     __mmask16 undecided = 0;
 #pragma GCC unroll 16
