@@ -60,14 +60,10 @@ Geometry GeometryOf(const OpDesc& d) {
 // from L1, and the workspace stays small (for a 224x224 RGB input: 16 KiB instead of 151 KiB).
 constexpr int64_t kBandBytes = 16 << 10;
 
-int64_t RowSpan(const OpDesc& d) { return int64_t{d.kernel_h - 1} * d.dilation_h + 1; }
-// Padded rows read by `out_rows` consecutive output rows.
-int64_t PaddedRowsOf(const OpDesc& d, int64_t out_rows) {
-  return (out_rows - 1) * d.stride_h + RowSpan(d);
-}
 int64_t BandOutRows(const OpDesc& d, const PaddedImage& image) {
   const int64_t fit = kBandBytes / std::max<int64_t>(1, image.LineBytes(d));
-  const int64_t rows = fit >= RowSpan(d) ? (fit - RowSpan(d)) / d.stride_h + 1 : 1;
+  const int64_t span = PaddedImage::RowsRead(d, 1);
+  const int64_t rows = fit >= span ? (fit - span) / d.stride_h + 1 : 1;
   return std::min<int64_t>(rows, d.out_h);
 }
 
@@ -208,8 +204,8 @@ void RunTiles(const OpDesc& d, const Geometry& g, const Params& p, const uint8_t
   for (int b = 0; b < d.batch; ++b) {
     for (int64_t oy0 = 0; oy0 < d.out_h; oy0 += band_rows) {
       const int64_t rows = std::min<int64_t>(band_rows, d.out_h - oy0);
-      g.image.FillRows(d, in, b, oy0 * d.stride_h, oy0 * d.stride_h + PaddedRowsOf(d, rows),
-                       image);
+      const int64_t r0 = oy0 * d.stride_h;
+      g.image.FillRows(d, in, b, r0, r0 + PaddedImage::RowsRead(d, rows), image);
       RunBand<P, NV, T, K4>(d, p, row_step, col_step, rows * d.out_w, image,
                             out + ((int64_t{b} * d.out_h + oy0) * d.out_w) * d.out_c);
     }
@@ -243,7 +239,7 @@ size_t SmallKConvWorkspaceBytes(const OpDesc& d) {
   // One band of padded rows; the last group of a run may read up to 3 bytes past it: inside the
   // slack.
   const PaddedImage image(d);
-  return static_cast<size_t>(PaddedRowsOf(d, BandOutRows(d, image)) * image.LineBytes(d) +
+  return static_cast<size_t>(PaddedImage::RowsRead(d, BandOutRows(d, image)) * image.LineBytes(d) +
                              PaddedImage::kSlack);
 }
 

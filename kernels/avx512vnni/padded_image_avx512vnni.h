@@ -23,8 +23,13 @@ struct PaddedImage {
   // The copy must stay modest: larger images are left to kernels with im2col rows.
   static constexpr int64_t kMaxBytes = int64_t{16} << 20;
 
+  // Padded rows read by `out_rows` consecutive output rows.
+  static int64_t RowsRead(const internal::OpDesc& d, int64_t out_rows) {
+    return (out_rows - 1) * d.stride_h + int64_t{d.kernel_h - 1} * d.dilation_h + 1;
+  }
+
   explicit PaddedImage(const internal::OpDesc& d)
-      : rows(int64_t{d.out_h - 1} * d.stride_h + int64_t{d.kernel_h - 1} * d.dilation_h + 1),
+      : rows(RowsRead(d, d.out_h)),
         cols(int64_t{d.out_w - 1} * d.stride_w + int64_t{d.kernel_w - 1} * d.dilation_w + 1) {}
 
   int64_t Bytes(const internal::OpDesc& d) const { return rows * cols * d.in_c; }
