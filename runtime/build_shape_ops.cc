@@ -209,26 +209,36 @@ bool BuildMean(const BuildInputs& in, BuiltOp* out, std::string* error) {
   const int input = in.op->inputs[0], output = in.op->outputs[0];
   const Tensor& ti = in.tensor(input);
   const Tensor& to = in.tensor(output);
-  if (ti.type != TensorType::kInt8 || to.type != TensorType::kInt8) {
-    return Fail(error, in.where() + "only int8 MEAN is supported");
+  const bool i16 = ti.type == TensorType::kInt16;
+  if ((ti.type != TensorType::kInt8 && !i16) || to.type != ti.type) {
+    return Fail(error, in.where() + "input and output must be both int8 or both int16");
   }
   if (!CheckPerTensorQuant(in, input, error) || !CheckPerTensorQuant(in, output, error)) {
     return false;
+  }
+  // TFLite Micro's PrepareSimple requires an int32 axis tensor.
+  if (in.tensor(in.op->inputs[1]).type != TensorType::kInt32) {
+    return Fail(error, in.where() + "axis tensor must be int32");
   }
   std::vector<int32_t> axis;
   if (!ConstantInts(in, in.op->inputs[1], &axis, error)) return false;
   auto p = std::make_shared<ops::MeanParams>();
   std::string e;
-  if (!ops::PrepareMean(ti.shape, axis, in.op->options.keep_dims, ti.scale(), ti.zero_point(),
-                        to.scale(), to.zero_point(), to.elements(), p.get(), &e)) {
+  if (!ops::PrepareMean(ti.shape, axis, ti.scale(), ti.zero_point(), to.scale(), to.zero_point(),
+                        to.elements(), p.get(), &e)) {
     return Fail(error, in.where() + e);
   }
   RunContext* ctx = in.ctx;
   out->workspace_bytes = p->num_outputs * sizeof(int32_t);
-  out->run = [ctx, p, input, output](std::string*) {
-    ops::Mean(*p, reinterpret_cast<const int8_t*>(ctx->data[input]),
-              reinterpret_cast<int8_t*>(ctx->data[output]),
-              reinterpret_cast<int32_t*>(ctx->workspace));
+  out->run = [ctx, p, input, output, i16](std::string*) {
+    int32_t* scratch = reinterpret_cast<int32_t*>(ctx->workspace);
+    if (i16) {
+      ops::Mean(*p, reinterpret_cast<const int16_t*>(ctx->data[input]),
+                reinterpret_cast<int16_t*>(ctx->data[output]), scratch);
+    } else {
+      ops::Mean(*p, reinterpret_cast<const int8_t*>(ctx->data[input]),
+                reinterpret_cast<int8_t*>(ctx->data[output]), scratch);
+    }
     return true;
   };
   return true;

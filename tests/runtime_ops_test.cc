@@ -1,7 +1,8 @@
-// The runtime's scalar operators that the shared models do not exercise (ADD, MEAN, PAD,
+// The runtime's scalar operators that the shared models do not exercise (ADD, PAD,
 // TRANSPOSE, CONCATENATION, average pooling with padding, QUANTIZE/DEQUANTIZE), against vectors
 // TFLite Micro's own kernel tests expect exactly, or hand-derived from TFLite's reference
 // formulas; and the fixed-point helpers of softmax against gemmlowp's header where installed.
+// MEAN: runtime_mean_test.cc.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -12,7 +13,6 @@
 #include "runtime/ops/add.h"
 #include "runtime/ops/data_movement.h"
 #include "runtime/ops/fixedpoint.h"
-#include "runtime/ops/mean.h"
 #include "runtime/ops/pooling.h"
 #include "runtime/ops/quantize.h"
 
@@ -96,55 +96,6 @@ TEST(AddOp, RefusesShapesThatDoNotBroadcast) {
   EXPECT_FALSE(ops::PrepareBroadcast({2, 3}, {4, 3}, {2, 3}, &p, &error));
   EXPECT_FALSE(ops::PrepareBroadcast({2, 3}, {1, 3}, {2, 4}, &p, &error));
   EXPECT_TRUE(ops::PrepareBroadcast({2, 3}, {3}, {2, 3}, &p, &error));
-}
-
-std::vector<int8_t> RunMean(const std::vector<int>& dims, const std::vector<int8_t>& in,
-                            const std::vector<int32_t>& axis, bool keep_dims, float in_scale,
-                            int in_zp, float out_scale, int out_zp, size_t out_n,
-                            ops::MeanParams::Path want_path) {
-  ops::MeanParams p;
-  std::string error;
-  EXPECT_TRUE(ops::PrepareMean(dims, axis, keep_dims, in_scale, in_zp, out_scale, out_zp, out_n,
-                               &p, &error))
-      << error;
-  EXPECT_EQ(int(p.path), int(want_path));
-  std::vector<int8_t> out(out_n);
-  std::vector<int32_t> scratch(out_n);
-  ops::Mean(p, in.data(), out.data(), scratch.data());
-  return out;
-}
-
-// Hand-derived from TFLite Micro's two int8 paths (reduce_common.cc EvalIntegerMean).
-TEST(MeanOp, SameScalePathTruncates) {
-  // reference_ops::Mean: raw sums divided by the count, truncating toward zero.
-  const std::vector<int8_t> x = {-1, -2, 5, 6, 7, 100};
-  EXPECT_EQ(RunMean({2, 3}, x, {1}, false, 0.5f, 3, 0.5f, 3, 2,
-                    ops::MeanParams::Path::kSameScale),
-            (std::vector<int8_t>{0, 37}));  // (-1-2+5)/3 = 0 (2/3), (6+7+100)/3 = 37
-  EXPECT_EQ(RunMean({2, 3}, x, {-1}, true, 0.5f, 3, 0.5f, 3, 2,  // axis -1 resolves to 1
-                    ops::MeanParams::Path::kSameScale),
-            (std::vector<int8_t>{0, 37}));
-  // 1x2x2x2 over axes {1,2}, zero point -128: channel sums -502 and -480 over 4: -125.5
-  // truncates to -125; -120.
-  const std::vector<int8_t> y = {-127, -120, -126, -120, -125, -120, -124, -120};
-  EXPECT_EQ(RunMean({1, 2, 2, 2}, y, {1, 2}, true, 0.5f, -128, 0.5f, -128, 2,
-                    ops::MeanParams::Path::kSameScale),
-            (std::vector<int8_t>{-125, -120}));
-}
-
-TEST(MeanOp, RescalePathFoldsTheCountIntoTheMultiplier) {
-  // QuantizedMeanOrSum: M = QuantizeMultiplier(0.5) = (2^30, 0); count 4 -> shift 2,
-  // M' = (2^30 << 2) / 4 = 2^30, shift' = -2. Channel 0: sum(x - zp) = 10 -> SRDHM 5 ->
-  // RoundingDivideByPOT(5, 2) = 1 -> -127. Channel 1: 32 -> 16 -> 4 -> -124.
-  const std::vector<int8_t> y = {-127, -120, -126, -120, -125, -120, -124, -120};
-  EXPECT_EQ(RunMean({1, 2, 2, 2}, y, {2, 1}, true, 0.5f, -128, 1.f, -128, 2,
-                    ops::MeanParams::Path::kRescale),
-            (std::vector<int8_t>{-127, -124}));
-  // Axis 0 of [[10, 11], [20, 20]], zp 2 -> -1, scales 0.5 -> 1: count 2, M' = 2^30, shift -1.
-  // Column sums minus 2 * zp: 26, 27 -> SRDHM 13, 14 -> RDBP 7 (6.5 away from zero), 7 -> 6, 6.
-  const std::vector<int8_t> x = {10, 11, 20, 20};
-  EXPECT_EQ(RunMean({2, 2}, x, {0}, false, 0.5f, 2, 1.f, -1, 2, ops::MeanParams::Path::kRescale),
-            (std::vector<int8_t>{6, 6}));
 }
 
 TEST(DataMovement, TransposeConcatenatePad) {
