@@ -50,7 +50,8 @@ bool CheckPerTensorQuant(const BuildInputs& in, int tensor, std::string* error) 
   }
   const int64_t zp = t.zero_point();
   const bool u8 = t.type == TensorType::kUInt8;
-  if ((u8 && (zp < 0 || zp > 255)) || (t.type == TensorType::kInt8 && (zp < -128 || zp > 127))) {
+  if ((u8 && (zp < 0 || zp > 255)) || (t.type == TensorType::kInt8 && (zp < -128 || zp > 127)) ||
+      (t.type == TensorType::kInt16 && (zp < -32768 || zp > 32767))) {
     return Fail(error, in.where() + "tensor " + std::to_string(tensor) +
                            " zero point outside its type's range");
   }
@@ -317,8 +318,9 @@ bool BuildAdd(const BuildInputs& in, BuiltOp* out, std::string* error) {
   const Tensor& ta = in.tensor(a);
   const Tensor& tb = in.tensor(b);
   const Tensor& to = in.tensor(output);
-  if (!IsEightBit(to.type) || ta.type != to.type || tb.type != to.type) {
-    return Fail(error, in.where() + "inputs and output must be all int8 or all uint8");
+  const TensorType type = to.type;
+  if (!IsQuantizedInt(type) || ta.type != type || tb.type != type) {
+    return Fail(error, in.where() + "inputs and output must be all int8, all int16 or all uint8");
   }
   if (!CheckPerTensorQuant(in, a, error) || !CheckPerTensorQuant(in, b, error) ||
       !CheckPerTensorQuant(in, output, error)) {
@@ -326,8 +328,9 @@ bool BuildAdd(const BuildInputs& in, BuiltOp* out, std::string* error) {
   }
   ops::AddParams p;
   std::string e;
+  const int left_shift = type == TensorType::kInt16 ? 15 : 20;
   if (!ops::PrepareAddQuantization(ta.scale(), ta.zero_point(), tb.scale(), tb.zero_point(),
-                                   to.scale(), to.zero_point(), &p, &e) ||
+                                   to.scale(), to.zero_point(), left_shift, &p, &e) ||
       !ops::PrepareBroadcast(ta.shape, tb.shape, to.shape, &p, &e)) {
     return Fail(error, in.where() + e);
   }
@@ -335,15 +338,17 @@ bool BuildAdd(const BuildInputs& in, BuiltOp* out, std::string* error) {
     return false;
   }
   RunContext* ctx = in.ctx;
-  const bool u8 = to.type == TensorType::kUInt8;
   auto params = std::make_shared<ops::AddParams>(p);
-  out->run = [ctx, params, a, b, output, u8](std::string*) {
-    if (u8) {
-      ops::Add(*params, ctx->data[a], ctx->data[b], ctx->data[output]);
+  out->run = [ctx, params, a, b, output, type](std::string*) {
+    const void* x = ctx->data[a];
+    const void* y = ctx->data[b];
+    void* z = ctx->data[output];
+    if (type == TensorType::kInt8) {
+      ops::Add(*params, (const int8_t*)x, (const int8_t*)y, (int8_t*)z);
+    } else if (type == TensorType::kInt16) {
+      ops::Add(*params, (const int16_t*)x, (const int16_t*)y, (int16_t*)z);
     } else {
-      ops::Add(*params, reinterpret_cast<const int8_t*>(ctx->data[a]),
-               reinterpret_cast<const int8_t*>(ctx->data[b]),
-               reinterpret_cast<int8_t*>(ctx->data[output]));
+      ops::Add(*params, (const uint8_t*)x, (const uint8_t*)y, (uint8_t*)z);
     }
     return true;
   };

@@ -1,8 +1,8 @@
-// The runtime's scalar operators that the shared models do not exercise (ADD, PAD,
+// The runtime's scalar operators that the shared models do not exercise (PAD,
 // TRANSPOSE, CONCATENATION, average pooling with padding, QUANTIZE/DEQUANTIZE), against vectors
 // TFLite Micro's own kernel tests expect exactly, or hand-derived from TFLite's reference
 // formulas; and the fixed-point helpers of softmax against gemmlowp's header where installed.
-// MEAN: runtime_mean_test.cc.
+// MEAN and ADD: runtime_mean_test.cc, runtime_add_test.cc.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -10,7 +10,6 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/ops/add.h"
 #include "runtime/ops/data_movement.h"
 #include "runtime/ops/fixedpoint.h"
 #include "runtime/ops/pooling.h"
@@ -24,79 +23,6 @@
 namespace qk {
 namespace rt {
 namespace {
-
-// tflite::testing Quantize (test_helpers): round(value / scale) + zero_point, clamped.
-std::vector<int8_t> Q(const std::vector<float>& v, float scale, int zp) {
-  std::vector<int8_t> out;
-  for (float x : v) {
-    const float q = std::round(x / scale) + float(zp);
-    out.push_back(int8_t(std::max(-128.f, std::min(127.f, q))));
-  }
-  return out;
-}
-
-std::vector<int8_t> RunAdd(const std::vector<int>& s1, const std::vector<float>& v1, float sc1,
-                           int zp1, const std::vector<int>& s2, const std::vector<float>& v2,
-                           float sc2, int zp2, const std::vector<int>& so, float sco, int zpo,
-                           int32_t act_min = -128, int32_t act_max = 127) {
-  ops::AddParams p;
-  std::string error;
-  EXPECT_TRUE(ops::PrepareAddQuantization(sc1, zp1, sc2, zp2, sco, zpo, &p, &error)) << error;
-  EXPECT_TRUE(ops::PrepareBroadcast(s1, s2, so, &p, &error)) << error;
-  p.act_min = act_min;
-  p.act_max = act_max;
-  size_t n = 1;
-  for (int d : so) n *= size_t(d);
-  std::vector<int8_t> a = Q(v1, sc1, zp1), b = Q(v2, sc2, zp2), out(n);
-  ops::Add(p, a.data(), b.data(), out.data());
-  return out;
-}
-
-// TFLite Micro add_test.cc QuantizedAddNoActivationInt8 / QuantizedAddActivationRelu1Int8.
-TEST(AddOp, TfliteMicroVectors) {
-  const std::vector<int> shape = {1, 2, 2, 1};
-  const std::vector<float> in1 = {-2.01f, -1.01f, -0.01f, 0.98f};
-  const std::vector<float> in2 = {1.01f, 1.99f, 2.99f, 4.02f};
-  EXPECT_EQ(RunAdd(shape, in1, 0.25f, -10, shape, in2, 0.5f, 4, shape, 1.f, 13),
-            Q({-1, 1, 3, 5}, 1.f, 13));
-  // RELU_N1_TO_1: act range = [zp + round(-1/1), zp + round(1/1)].
-  EXPECT_EQ(RunAdd(shape, in1, 0.25f, -10, shape, in2, 0.5f, 4, shape, 1.f, 13, 12, 14),
-            Q({-1, 1, 1, 1}, 1.f, 13));
-}
-
-// TFLite Micro add_test.cc QuantizedAddWithMixedBroadcastInt8 (tolerance 0 on int8).
-TEST(AddOp, TfliteMicroMixedBroadcast) {
-  const std::vector<float> in1 = {-0.3f, 2.3f, 0.9f, 0.5f, 0.8f, -1.1f,
-                                  1.2f,  2.8f, -1.6f, 0.0f, 0.7f, -2.2f};
-  const std::vector<float> in2 = {0.2f, 0.3f, -0.4f, 0.5f, 1.0f, 0.9f};
-  const std::vector<std::vector<int>> shapes2 = {{1, 1, 3, 2}, {1, 3, 1, 2}, {2, 1, 3, 1},
-                                                 {2, 3, 1, 1}};
-  const std::vector<std::vector<int>> out_shapes = {{2, 3, 3, 2}, {2, 3, 1, 2}, {2, 3, 3, 2},
-                                                    {2, 3, 1, 2}};
-  const std::vector<std::vector<float>> goldens = {
-      {-0.1f, 2.6f, -0.7f, 2.8f, 0.7f,  3.2f,  1.1f,  0.8f, 0.5f, 1.0f, 1.9f,  1.4f,
-       1.0f,  -0.8f, 0.4f, -0.6f, 1.8f, -0.2f, 1.4f,  3.1f, 0.8f, 3.3f, 2.2f,  3.7f,
-       -1.4f, 0.3f, -2.0f, 0.5f, -0.6f, 0.9f,  0.9f,  -1.9f, 0.3f, -1.7f, 1.7f, -1.3f},
-      {-0.1f, 2.6f, 0.5f, 1.0f, 1.8f, -0.2f, 1.4f, 3.1f, -2.0f, 0.5f, 1.7f, -1.3f},
-      {-0.1f, 2.5f, 0.0f,  2.6f, -0.7f, 1.9f,  1.1f,  0.7f, 1.2f, 0.8f,  0.5f, 0.1f,
-       1.0f,  -0.9f, 1.1f, -0.8f, 0.4f, -1.5f, 1.7f,  3.3f, 2.2f, 3.8f,  2.1f, 3.7f,
-       -1.1f, 0.5f, -0.6f, 1.0f, -0.7f, 0.9f,  1.2f,  -1.7f, 1.7f, -1.2f, 1.6f, -1.3f},
-      {-0.1f, 2.5f, 1.2f, 0.8f, 0.4f, -1.5f, 1.7f, 3.3f, -0.6f, 1.0f, 1.6f, -1.3f}};
-  for (size_t i = 0; i < shapes2.size(); ++i) {
-    SCOPED_TRACE(i);
-    EXPECT_EQ(RunAdd({2, 3, 1, 2}, in1, 0.1f, -10, shapes2[i], in2, 0.05f, -5, out_shapes[i],
-                     0.1f, 7),
-              Q(goldens[i], 0.1f, 7));
-  }
-}
-
-TEST(AddOp, RefusesShapesThatDoNotBroadcast) {
-  ops::AddParams p;
-  std::string error;
-  EXPECT_FALSE(ops::PrepareBroadcast({2, 3}, {4, 3}, {2, 3}, &p, &error));
-  EXPECT_FALSE(ops::PrepareBroadcast({2, 3}, {1, 3}, {2, 4}, &p, &error));
-  EXPECT_TRUE(ops::PrepareBroadcast({2, 3}, {3}, {2, 3}, &p, &error));
-}
 
 TEST(DataMovement, TransposeConcatenatePad) {
   const std::vector<int8_t> x = {0, 1, 2, 3, 4, 5};  // 2x3

@@ -1,4 +1,4 @@
-// Quantized ADD: TFLite Micro CalculateOpDataAdd + reference_integer_ops::AddElementwise.
+// Quantized ADD: TFLite Micro CalculateOpDataAdd + reference_integer_ops::AddFunc (see add.h).
 #include "runtime/ops/add.h"
 
 #include <algorithm>
@@ -23,7 +23,8 @@ bool SmallerThanOne(double real, int32_t* multiplier, int* shift) {
 template <typename T>
 void AddImpl(const AddParams& p, const T* in1, const T* in2, T* out) {
   // MultiplyByQuantizedMultiplierSmallerThanOneExp == MultiplyByQuantizedMultiplier for shift <= 0
-  // (double rounding: SaturatingRoundingDoublingHighMul then RoundingDivideByPOT).
+  // (double rounding: SaturatingRoundingDoublingHighMul then RoundingDivideByPOT). With zero
+  // points inside the type's range, |q - zp| * 2^left_shift < 2^31 (65535 * 2^15 for int16).
   auto one = [&p](int32_t a, int32_t b) {
     const int32_t x1 = (p.input1_offset + a) * (1 << p.left_shift);
     const int32_t x2 = (p.input2_offset + b) * (1 << p.left_shift);
@@ -55,11 +56,11 @@ void AddImpl(const AddParams& p, const T* in1, const T* in2, T* out) {
 
 bool PrepareAddQuantization(float input1_scale, int32_t input1_zp, float input2_scale,
                             int32_t input2_zp, float output_scale, int32_t output_zp,
-                            AddParams* p, std::string* error) {
+                            int left_shift, AddParams* p, std::string* error) {
   p->input1_offset = -input1_zp;
   p->input2_offset = -input2_zp;
   p->output_offset = output_zp;
-  p->left_shift = 20;
+  p->left_shift = left_shift;
   const double twice_max_input_scale = 2 * double(std::max(input1_scale, input2_scale));
   const double real_input1_multiplier = double(input1_scale) / twice_max_input_scale;
   const double real_input2_multiplier = double(input2_scale) / twice_max_input_scale;
@@ -77,8 +78,30 @@ bool PrepareAddQuantization(float input1_scale, int32_t input1_zp, float input2_
 bool PrepareBroadcast(const std::vector<int>& a, const std::vector<int>& b,
                       const std::vector<int>& out, AddParams* p, std::string* error) {
   const int n = kMaxBroadcastRank;
+  auto elements = [](const std::vector<int>& s) {
+    size_t e = 1;
+    for (int d : s) e *= size_t(d);
+    return e;
+  };
+  // ProcessBroadcastShapes: shapes equal once right-aligned -> element-wise on the flat arrays.
+  const size_t common = std::min(a.size(), b.size());
+  bool same = std::equal(a.end() - common, a.end(), b.end() - common);
+  for (size_t i = 0; same && i + common < a.size(); ++i) same = a[i] == 1;
+  for (size_t i = 0; same && i + common < b.size(); ++i) same = b[i] == 1;
+  if (same) {
+    if (elements(out) != elements(a)) {
+      *error = "add: output element count differs from the inputs'";
+      return false;
+    }
+    std::fill(p->dims, p->dims + n, 1);
+    p->dims[n - 1] = int(elements(a));
+    std::fill(p->stride1, p->stride1 + n, 0);
+    std::fill(p->stride2, p->stride2 + n, 0);
+    p->stride1[n - 1] = p->stride2[n - 1] = 1;
+    return true;
+  }
   if (int(a.size()) > n || int(b.size()) > n || int(out.size()) > n) {
-    *error = "add: rank above 6";
+    *error = "add: broadcasting above rank 6";
     return false;
   }
   int da[n], db[n];
@@ -91,8 +114,10 @@ bool PrepareBroadcast(const std::vector<int>& a, const std::vector<int>& b,
   }
   size_t sa = 1, sb = 1;
   for (int i = n - 1; i >= 0; --i) {
-    const int want = std::max(da[i], db[i]);
-    if ((da[i] != want && da[i] != 1) || (db[i] != want && db[i] != 1) || p->dims[i] != want) {
+    // Numpy rules: equal sizes, or one of them 1 (a 0 broadcasts only against 1).
+    const bool ok = da[i] == db[i] || da[i] == 1 || db[i] == 1;
+    const int want = da[i] == 1 ? db[i] : da[i];
+    if (!ok || p->dims[i] != want) {
       *error = "add: input shapes do not broadcast to the output shape";
       return false;
     }
@@ -108,6 +133,9 @@ void Add(const AddParams& p, const int8_t* in1, const int8_t* in2, int8_t* out) 
   AddImpl(p, in1, in2, out);
 }
 void Add(const AddParams& p, const uint8_t* in1, const uint8_t* in2, uint8_t* out) {
+  AddImpl(p, in1, in2, out);
+}
+void Add(const AddParams& p, const int16_t* in1, const int16_t* in2, int16_t* out) {
   AddImpl(p, in1, in2, out);
 }
 

@@ -1,5 +1,20 @@
-// Quantized ADD exactly as TFLite Micro's add kernel: CalculateOpDataAdd's input rescaling
-// (left_shift = 20 for 8-bit) and reference_integer_ops::Add / BroadcastAdd6DSlow's arithmetic.
+// Quantized ADD exactly as TFLite Micro 90b983c runs it: micro/kernels/add_common.cc
+// CalculateOpDataAdd (left_shift 20 for int8, 15 for int16; the three multipliers from
+// QuantizeMultiplierSmallerThanOneExp of in1/(2 max_in), in2/(2 max_in) and
+// 2 max_in/(2^left_shift out), all in double) and micro/kernels/add.cc EvalAddQuantized:
+// reference_integer_ops::AddFunc for int8, reference_ops::AddElementwise (AddGeneralParamScale)
+// for int16, each element
+//   s_i = MultiplyByQuantizedMultiplierSmallerThanOneExp((q_i - zp_i) * 2^left_shift, m_i, e_i)
+//   out = clamp(MultiplyByQuantizedMultiplierSmallerThanOneExp(s_1 + s_2, m_o, e_o) + zp_o)
+// to the fused activation range. Broadcasting (BroadcastBinaryOpSimple, numpy rules on shapes
+// right-aligned, any rank up to 6 here) gives each output element the same function of its two
+// input elements.
+//
+// TFLite Micro has no uint8 ADD; uint8 runs the same arithmetic as full TFLite's reference_ops::
+// Add<uint8_t> (kernels/internal/reference/add.h, left_shift 20). Full TFLite
+// (tensorflow/lite/kernels/add.cc) differs for int16: when the op's pot_scale_int16 option is set
+// and all three scales are powers of two with zero points 0, it uses a shift-only path
+// (reference_ops::Add with pot_scale = true); TFLite Micro always uses the general path above.
 #ifndef QKERNELS_RUNTIME_OPS_ADD_H_
 #define QKERNELS_RUNTIME_OPS_ADD_H_
 
@@ -26,16 +41,20 @@ struct AddParams {
   size_t stride1[kMaxBroadcastRank] = {}, stride2[kMaxBroadcastRank] = {};
 };
 
-// Fills the quantization fields from the scales and zero points (8-bit: left_shift 20).
+// Fills the quantization fields from the scales and zero points; left_shift is 20 for 8-bit and
+// 15 for int16 tensors. Fails when a multiplier is outside (0, 1) (TFLite aborts there).
 bool PrepareAddQuantization(float input1_scale, int32_t input1_zp, float input2_scale,
                             int32_t input2_zp, float output_scale, int32_t output_zp,
-                            AddParams* params, std::string* error);
-// Fills the broadcast fields; fails when the shapes do not broadcast to `output`.
+                            int left_shift, AddParams* params, std::string* error);
+// Fills the broadcast fields; fails when the shapes do not broadcast to `output`. Inputs of one
+// shape may feed an output of another shape with as many elements (TFLite Micro then adds the
+// flat arrays element by element).
 bool PrepareBroadcast(const std::vector<int>& input1, const std::vector<int>& input2,
                       const std::vector<int>& output, AddParams* params, std::string* error);
 
 void Add(const AddParams& p, const int8_t* input1, const int8_t* input2, int8_t* output);
 void Add(const AddParams& p, const uint8_t* input1, const uint8_t* input2, uint8_t* output);
+void Add(const AddParams& p, const int16_t* input1, const int16_t* input2, int16_t* output);
 
 }  // namespace ops
 }  // namespace rt
