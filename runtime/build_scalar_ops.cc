@@ -119,8 +119,15 @@ bool BuildPool(const BuildInputs& in, bool average, BuiltOp* out, std::string* e
   const int input = in.op->inputs[0], output = in.op->outputs[0];
   const Tensor& ti = in.tensor(input);
   const Tensor& to = in.tensor(output);
-  if (!IsEightBit(ti.type) || to.type != ti.type) {
-    return Fail(error, in.where() + "input and output must be both int8 or both uint8");
+  const TensorType type = ti.type;
+  if ((type != TensorType::kInt8 && type != TensorType::kInt16 && type != TensorType::kUInt8) ||
+      to.type != type) {
+    return Fail(error, in.where() + "input and output must be both int8, int16 or uint8");
+  }
+  // PoolingPrepare: the values are not rescaled, so the quantization must agree.
+  if (!(double(std::fabs(ti.scale() - to.scale())) <= 1.0e-6) ||
+      ti.zero_point() != to.zero_point()) {
+    return Fail(error, in.where() + "input and output quantization differ");
   }
   if (ti.shape.size() != 4 || to.shape.size() != 4) {
     return Fail(error, in.where() + "input and output must be 4-D");
@@ -159,22 +166,54 @@ bool BuildPool(const BuildInputs& in, bool average, BuiltOp* out, std::string* e
     return Fail(error, in.where() + "output shape does not match the pooling geometry");
   }
   if (!ActivationRange(in, o.activation, to, &p.act_min, &p.act_max, error)) return false;
+  const int32_t max_abs = type == TensorType::kInt16 ? 32768 : type == TensorType::kInt8 ? 128 : 255;
+  if (average && !ops::AveragePoolFitsInt32(p, max_abs)) {
+    return Fail(error, in.where() + "pooling window too large for TFLite's int32 accumulator");
+  }
   RunContext* ctx = in.ctx;
-  const bool u8 = ti.type == TensorType::kUInt8;
   const std::string where = in.where();
-  out->run = [ctx, p, input, output, u8, average, where](std::string* err) {
-    const uint8_t* x = ctx->data[input];
-    uint8_t* y = ctx->data[output];
-    if (!average) {
-      if (u8) ops::MaxPool(p, x, y);
-      else ops::MaxPool(p, reinterpret_cast<const int8_t*>(x), reinterpret_cast<int8_t*>(y));
-      return true;
+  out->run = [ctx, p, input, output, type, average, where](std::string* err) {
+    const void* x = ctx->data[input];
+    void* y = ctx->data[output];
+    bool ok = true;
+    if (type == TensorType::kInt8) {
+      if (average) ok = ops::AveragePool(p, (const int8_t*)x, (int8_t*)y);
+      else ops::MaxPool(p, (const int8_t*)x, (int8_t*)y);
+    } else if (type == TensorType::kInt16) {
+      if (average) ok = ops::AveragePool(p, (const int16_t*)x, (int16_t*)y);
+      else ops::MaxPool(p, (const int16_t*)x, (int16_t*)y);
+    } else {
+      if (average) ok = ops::AveragePool(p, (const uint8_t*)x, (uint8_t*)y);
+      else ops::MaxPool(p, (const uint8_t*)x, (uint8_t*)y);
     }
-    const bool ok = u8 ? ops::AveragePool(p, x, y)
-                       : ops::AveragePool(p, reinterpret_cast<const int8_t*>(x),
-                                          reinterpret_cast<int8_t*>(y));
     return ok || Fail(err, where + "a pooling window lies entirely in the padding");
   };
+  return true;
+}
+
+// CalculateSoftmaxParams' output quantization: int8 scale exactly 1/256 and zero point -128;
+// int16 (from int8) scale 1/65536 within 0.1% and zero point -32768; uint8 (full TFLite) 1/256, 0.
+bool CheckSoftmaxOutput(const BuildInputs& in, const Tensor& ti, const Tensor& to,
+                        std::string* error) {
+  const int32_t zp = to.zero_point();
+  bool ok = false;
+  if (ti.type == TensorType::kInt8 && to.type == TensorType::kInt8) {
+    ok = zp == -128 && to.scale() == 1.f / 256;
+  } else if (ti.type == TensorType::kInt8 && to.type == TensorType::kInt16) {
+    const float delta = std::fabs(to.scale() - 1.f / 65536);
+    ok = zp == -32768 && delta <= 0.001f * 1.f / 65536;
+  } else if (ti.type == TensorType::kUInt8 && to.type == TensorType::kUInt8) {
+    ok = zp == 0 && to.scale() == 1.f / 256;
+  } else if (ti.type == TensorType::kInt16) {
+    return Fail(error, in.where() + "int16 softmax is not supported");
+  } else {
+    return Fail(error, in.where() + "input/output types must be int8/int8, int8/int16 or "
+                                    "uint8/uint8");
+  }
+  if (!ok) {
+    return Fail(error, in.where() + "output quantization must be scale 1/256, zero point -128 "
+                                    "(int8); 1/65536, -32768 (int16); 1/256, 0 (uint8)");
+  }
   return true;
 }
 
@@ -183,37 +222,29 @@ bool BuildSoftmax(const BuildInputs& in, BuiltOp* out, std::string* error) {
   const int input = in.op->inputs[0], output = in.op->outputs[0];
   const Tensor& ti = in.tensor(input);
   const Tensor& to = in.tensor(output);
-  if (!IsEightBit(ti.type) || to.type != ti.type) {
-    return Fail(error, in.where() + "input and output must be both int8 or both uint8");
-  }
-  if (!CheckPerTensorQuant(in, input, error) || !CheckPerTensorQuant(in, output, error) ||
-      !SameElements(in, input, output, error)) {
+  if (!CheckSoftmaxOutput(in, ti, to, error) || !CheckPerTensorQuant(in, input, error) ||
+      !CheckPerTensorQuant(in, output, error) || !SameElements(in, input, output, error)) {
     return false;
   }
-  const bool u8 = ti.type == TensorType::kUInt8;
-  // TFLite requires the fixed output quantization: scale 1/256, zero point -128 (int8) or 0.
-  if (to.zero_point() != (u8 ? 0 : -128) || std::fabs(to.scale() - 1.f / 256) > 0.001f / 256) {
-    return Fail(error, in.where() + "output quantization must be scale 1/256, zero point " +
-                           (u8 ? "0" : "-128"));
-  }
-  if (ti.shape.empty() || ti.shape.back() <= 0) {
-    return Fail(error, in.where() + "input needs a non-empty last dimension");
-  }
+  if (ti.shape.empty()) return Fail(error, in.where() + "input must have at least one dimension");
   ops::SoftmaxParams p;
   if (!ops::PrepareSoftmax(in.op->options.beta, ti.scale(), &p, error)) {
     return Fail(error, in.where() + *error);
   }
   p.depth = ti.shape.back();
-  p.outer = int(ti.elements() / size_t(p.depth));
+  p.outer = p.depth > 0 ? int(ti.elements() / size_t(p.depth)) : 0;
   RunContext* ctx = in.ctx;
-  out->run = [ctx, p, input, output, u8](std::string*) {
-    if (u8) {
-      ops::SoftmaxUInt8(p, ctx->data[input], ctx->data[output]);
-    } else {
-      ops::SoftmaxInt8(p, reinterpret_cast<const int8_t*>(ctx->data[input]),
-                       reinterpret_cast<int8_t*>(ctx->data[output]));
-    }
-    return true;
+  const TensorType it = ti.type, ot = to.type;
+  const std::string where = in.where();
+  out->run = [ctx, p, input, output, it, ot, where](std::string* err) {
+    const void* x = ctx->data[input];
+    void* y = ctx->data[output];
+    bool ok;
+    if (it == TensorType::kUInt8) ok = ops::Softmax(p, (const uint8_t*)x, (uint8_t*)y);
+    else if (ot == TensorType::kInt16) ok = ops::Softmax(p, (const int8_t*)x, (int16_t*)y);
+    else ok = ops::Softmax(p, (const int8_t*)x, (int8_t*)y);
+    return ok || Fail(err, where + "sum of exponentials too large for the output shift "
+                                   "(TFLite aborts here)");
   };
   return true;
 }
@@ -222,20 +253,40 @@ bool IsQuantizedInt(TensorType t) {
   return t == TensorType::kInt8 || t == TensorType::kUInt8 || t == TensorType::kInt16;
 }
 
+// Calls fn(const In*, Out*) with the tensors' element types for the integer pairs QUANTIZE runs
+// (quantize.h); returns false for any other pair.
+template <typename Fn>
+bool DispatchRequantize(TensorType it, TensorType ot, const void* x, void* y, Fn fn) {
+  using T = TensorType;
+  if (it == T::kInt8 && ot == T::kInt8) return fn((const int8_t*)x, (int8_t*)y), true;
+  if (it == T::kInt8 && ot == T::kUInt8) return fn((const int8_t*)x, (uint8_t*)y), true;
+  if (it == T::kInt8 && ot == T::kInt16) return fn((const int8_t*)x, (int16_t*)y), true;
+  if (it == T::kInt8 && ot == T::kInt32) return fn((const int8_t*)x, (int32_t*)y), true;
+  if (it == T::kUInt8 && ot == T::kInt8) return fn((const uint8_t*)x, (int8_t*)y), true;
+  if (it == T::kUInt8 && ot == T::kUInt8) return fn((const uint8_t*)x, (uint8_t*)y), true;
+  if (it == T::kInt16 && ot == T::kInt8) return fn((const int16_t*)x, (int8_t*)y), true;
+  if (it == T::kInt16 && ot == T::kInt16) return fn((const int16_t*)x, (int16_t*)y), true;
+  if (it == T::kInt16 && ot == T::kInt32) return fn((const int16_t*)x, (int32_t*)y), true;
+  if (it == T::kInt32 && ot == T::kInt8) return fn((const int32_t*)x, (int8_t*)y), true;
+  if (it == T::kInt32 && ot == T::kInt16) return fn((const int32_t*)x, (int16_t*)y), true;
+  return false;
+}
+
 bool BuildQuantize(const BuildInputs& in, BuiltOp* out, std::string* error) {
   if (!CheckInputCount(in, 1, 1, error)) return false;
   const int input = in.op->inputs[0], output = in.op->outputs[0];
   const Tensor& ti = in.tensor(input);
   const Tensor& to = in.tensor(output);
   if (!SameElements(in, input, output, error)) return false;
-  if (!IsQuantizedInt(to.type)) return Fail(error, in.where() + "output must be int8, uint8 or int16");
   if (!CheckPerTensorQuant(in, output, error)) return false;
   RunContext* ctx = in.ctx;
   const size_t n = ti.elements();
-  const TensorType ot = to.type;
+  const TensorType it = ti.type, ot = to.type;
   const float out_scale = to.scale();
   const int32_t out_zp = to.zero_point();
-  if (ti.type == TensorType::kFloat32) {
+  if (it == TensorType::kFloat32) {
+    if (!IsQuantizedInt(ot)) return Fail(error, in.where() + "float32 input needs an int8, "
+                                                             "uint8 or int16 output");
     out->run = [ctx, n, ot, out_scale, out_zp, input, output](std::string*) {
       const float* x = reinterpret_cast<const float*>(ctx->data[input]);
       void* y = ctx->data[output];
@@ -246,40 +297,19 @@ bool BuildQuantize(const BuildInputs& in, BuiltOp* out, std::string* error) {
     };
     return true;
   }
-  if (!IsQuantizedInt(ti.type)) {
-    return Fail(error, in.where() + "input must be float32, int8, uint8 or int16");
-  }
-  if (!CheckPerTensorQuant(in, input, error)) return false;
-  const QuantizedMultiplier m = QuantizeMultiplier(double(ti.scale()) / double(to.scale()));
-  const TensorType it = ti.type;
-  const int32_t in_zp = ti.zero_point();
-  const bool supported = (it == TensorType::kInt16 && ot == TensorType::kInt16) ||
-                         (it == TensorType::kInt16 && ot == TensorType::kInt8) ||
-                         (it == TensorType::kInt8 && ot == TensorType::kInt16) ||
-                         (IsEightBit(it) && IsEightBit(ot));
-  if (!supported || m.shift > 30) {
+  const auto noop = [](const auto*, auto*) {};
+  if (!DispatchRequantize(it, ot, nullptr, nullptr, noop)) {
     return Fail(error, in.where() + "unsupported requantization " + TensorTypeName(it) + " -> " +
                            TensorTypeName(ot));
   }
+  if (!CheckPerTensorQuant(in, input, error)) return false;
+  const QuantizedMultiplier m = QuantizeMultiplier(double(ti.scale()) / double(to.scale()));
+  if (m.shift > 30) return Fail(error, in.where() + "input scale / output scale too large");
+  const int32_t in_zp = ti.zero_point();
   out->run = [ctx, n, it, ot, m, in_zp, out_zp, input, output](std::string*) {
-    const void* x = ctx->data[input];
-    void* y = ctx->data[output];
-    const int32_t M = m.multiplier;
-    const int S = m.shift;
-    if (it == TensorType::kInt8 && ot == TensorType::kInt8)
-      ops::Requantize((const int8_t*)x, n, M, S, in_zp, out_zp, (int8_t*)y);
-    else if (it == TensorType::kInt8 && ot == TensorType::kUInt8)
-      ops::Requantize((const int8_t*)x, n, M, S, in_zp, out_zp, (uint8_t*)y);
-    else if (it == TensorType::kUInt8 && ot == TensorType::kInt8)
-      ops::Requantize((const uint8_t*)x, n, M, S, in_zp, out_zp, (int8_t*)y);
-    else if (it == TensorType::kUInt8 && ot == TensorType::kUInt8)
-      ops::Requantize((const uint8_t*)x, n, M, S, in_zp, out_zp, (uint8_t*)y);
-    else if (it == TensorType::kInt16 && ot == TensorType::kInt8)
-      ops::Requantize((const int16_t*)x, n, M, S, in_zp, out_zp, (int8_t*)y);
-    else if (it == TensorType::kInt8 && ot == TensorType::kInt16)
-      ops::Requantize((const int8_t*)x, n, M, S, in_zp, out_zp, (int16_t*)y);
-    else
-      ops::Requantize((const int16_t*)x, n, M, S, in_zp, out_zp, (int16_t*)y);
+    DispatchRequantize(it, ot, ctx->data[input], ctx->data[output], [&](auto* x, auto* y) {
+      ops::Requantize(x, n, m.multiplier, m.shift, in_zp, out_zp, y);
+    });
     return true;
   };
   return true;

@@ -45,8 +45,9 @@ bool CheckActivationType(const BuildInputs& in, const Tensor& t, std::string* er
   return true;
 }
 
+// TFLite Micro compares the per-tensor scale (as double) and zero point.
 bool SameQuant(const Tensor& a, const Tensor& b) {
-  return a.scales == b.scales && a.zero_point() == b.zero_point();
+  return double(a.scale()) == double(b.scale()) && a.zero_point() == b.zero_point();
 }
 
 bool BuildReshape(const BuildInputs& in, BuiltOp* out, std::string* error) {
@@ -78,9 +79,7 @@ bool BuildPad(const BuildInputs& in, bool v2, BuiltOp* out, std::string* error) 
   const Tensor& to = in.tensor(output);
   if (ti.type != to.type) return Fail(error, in.where() + "input and output types differ");
   if (!CheckActivationType(in, ti, error)) return false;
-  if (IsEightBit(ti.type) && !SameQuant(ti, to)) {
-    return Fail(error, in.where() + "input and output quantization differ");
-  }
+  // TFLite Micro copies the input values unchanged whatever the two quantizations are.
   const int rank = int(ti.shape.size());
   if (rank > kMaxRank || int(to.shape.size()) != rank) {
     return Fail(error, in.where() + "rank mismatch or above 6");
@@ -98,16 +97,27 @@ bool BuildPad(const BuildInputs& in, bool v2, BuiltOp* out, std::string* error) 
       return Fail(error, in.where() + "paddings do not match the output shape");
     }
   }
-  // The pad value: PADV2's constant, else the output zero point (TFLite Micro pad.cc), else 0.
+  // The pad value (TFLite Micro pad.cc PadEval): PADV2's constant, else the output zero point for
+  // int8 (and uint8, as full TFLite does), else 0 (int16, int32, float32).
   auto value = std::make_shared<std::vector<uint8_t>>(TensorTypeSize(ti.type), 0);
   if (v2 && in.op->inputs.size() > 2 && in.op->inputs[2] >= 0) {
     const Tensor& tc = in.tensor(in.op->inputs[2]);
     if (!tc.is_constant() || tc.type != ti.type || tc.elements() != 1) {
       return Fail(error, in.where() + "constant_values must be a constant scalar of the input type");
     }
+    // PadPrepare: an int8 constant must be quantized like the output.
+    if (ti.type == TensorType::kInt8 && (tc.zero_point() != to.zero_point() ||
+                                         double(tc.scale()) != double(to.scale()))) {
+      return Fail(error, in.where() + "constant_values quantized unlike the output");
+    }
     *value = tc.data;
   } else if (IsEightBit(ti.type)) {
-    (*value)[0] = uint8_t(to.zero_point());
+    const int32_t zp = to.zero_point();
+    const bool u8 = ti.type == TensorType::kUInt8;
+    if (zp < (u8 ? 0 : -128) || zp > (u8 ? 255 : 127)) {
+      return Fail(error, in.where() + "output zero point outside the output type's range");
+    }
+    (*value)[0] = uint8_t(zp);
   }
   RunContext* ctx = in.ctx;
   const std::vector<int> dims = ti.shape;
@@ -175,11 +185,14 @@ bool BuildConcatenation(const BuildInputs& in, BuiltOp* out, std::string* error)
     if (ti.type != to.type || int(ti.shape.size()) != rank) {
       return Fail(error, in.where() + "inputs must match the output type and rank");
     }
-    // int8: TFLite Micro copies the bytes unchanged (TFLite requires equal quantization), so
-    // does this. uint8: TFLite rescales inputs whose quantization differs; not supported here.
-    if (to.type == TensorType::kUInt8 && !SameQuant(ti, to)) {
-      return Fail(error, in.where() + "uint8 inputs quantized unlike the output are not "
-                                      "supported");
+    // ConcatenationPrepare: int8 inputs must be quantized like the output (the bytes are copied
+    // unchanged) and int16 zero points must be 0. uint8 (not in TFLite Micro; full TFLite
+    // rescales inputs quantized unlike the output): only equal quantization is supported.
+    if (IsEightBit(to.type) && !SameQuant(ti, to)) {
+      return Fail(error, in.where() + "inputs must be quantized like the output");
+    }
+    if (to.type == TensorType::kInt16 && (ti.zero_point() != 0 || to.zero_point() != 0)) {
+      return Fail(error, in.where() + "int16 zero points must be 0");
     }
     for (int d = 0; d < rank; ++d) {
       if (d != axis && ti.shape[d] != to.shape[d]) {

@@ -1,8 +1,10 @@
-// The runtime's scalar operators that the shared models do not exercise (PAD,
-// TRANSPOSE, CONCATENATION, average pooling with padding, QUANTIZE/DEQUANTIZE), against vectors
-// TFLite Micro's own kernel tests expect exactly, or hand-derived from TFLite's reference
-// formulas; and the fixed-point helpers of softmax against gemmlowp's header where installed.
-// MEAN and ADD: runtime_mean_test.cc, runtime_add_test.cc.
+// The runtime's data movement (TRANSPOSE, CONCATENATION, PAD) and QUANTIZE/DEQUANTIZE against
+// index formulas and values hand-derived from TFLite Micro 90b983c's reference kernels
+// (reference/transpose.h, concatenation.h, pad.h, requantize.h, quantize.h, dequantize.h); and
+// the fixed-point helpers of softmax against gemmlowp's header where installed. ADD, MEAN,
+// pooling and softmax have their own files (runtime_add_test.cc, runtime_mean_test.cc,
+// runtime_pool_softmax_test.cc).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -12,8 +14,8 @@
 
 #include "runtime/ops/data_movement.h"
 #include "runtime/ops/fixedpoint.h"
-#include "runtime/ops/pooling.h"
 #include "runtime/ops/quantize.h"
+#include "tests/tflm_arith.h"
 
 #if __has_include(<gemmlowp/fixedpoint/fixedpoint.h>)
 #include <gemmlowp/fixedpoint/fixedpoint.h>
@@ -48,27 +50,6 @@ TEST(DataMovement, TransposeConcatenatePad) {
   EXPECT_EQ(pw, (std::vector<int16_t>{300, 1, 2, 300}));
 }
 
-TEST(Pooling, AverageExcludesPaddingAndRoundsAwayFromZero) {
-  // 1x2x2x1 input, 2x2 filter, stride 1, SAME: out 2x2, pad 0 top/left (total 1 -> 0 / 1).
-  ops::PoolParams p;
-  p.in_h = p.in_w = 2;
-  p.channels = 1;
-  p.out_h = p.out_w = 2;
-  p.filter_h = p.filter_w = 2;
-  const int8_t x[4] = {-3, 0, 0, 0};
-  int8_t y[4];
-  ASSERT_TRUE(ops::AveragePool(p, x, y));
-  // Window (0,0) holds all four taps: (-3 - 2) / 4 = -1. The others hold only taps without x00
-  // (padding taps are not counted): 0.
-  EXPECT_EQ(std::vector<int8_t>(y, y + 4), (std::vector<int8_t>{-1, 0, 0, 0}));
-  const int8_t x2[4] = {-2, 0, 0, 0};  // -2/4: (-2 - 2)/4 = -1 (half away from zero)
-  ASSERT_TRUE(ops::AveragePool(p, x2, y));
-  EXPECT_EQ(y[0], -1);
-  const int8_t x3[4] = {-1, 0, 0, 0};  // -1/4: (-1 - 2)/4 = 0
-  ASSERT_TRUE(ops::AveragePool(p, x3, y));
-  EXPECT_EQ(y[0], 0);
-}
-
 TEST(Quantize, RequantizeAffineDequantize) {
   // uint8 (zp 0) -> int8 (zp -128) at equal scales: the xor-0x80 case.
   const uint8_t u[4] = {0, 1, 128, 255};
@@ -84,6 +65,80 @@ TEST(Quantize, RequantizeAffineDequantize) {
   ops::Dequantize(in, 2, 0.5f, -128, d);
   EXPECT_EQ(d[0], 0.f);
   EXPECT_EQ(d[1], 127.5f);
+}
+
+// reference/transpose.h: output[i_0..i_n-1] = input at the index whose dimension perm[k] is i_k.
+// Checked on a 5-D int16 tensor against that index formula, for several permutations.
+TEST(DataMovement, Transpose5DFollowsTheIndexFormula) {
+  const std::vector<int> dims = {2, 3, 1, 4, 2};
+  std::vector<int16_t> x(48);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = int16_t(1000 + i);
+  const std::vector<std::vector<int>> perms = {{4, 3, 2, 1, 0}, {0, 2, 4, 1, 3}, {1, 0, 2, 3, 4}};
+  for (const auto& perm : perms) {
+    std::vector<int16_t> y(48);
+    ops::Transpose(dims, perm, 2, x.data(), y.data());
+    std::vector<int> od(5);
+    for (int k = 0; k < 5; ++k) od[k] = dims[perm[k]];
+    size_t o = 0;
+    int idx[5];
+    for (idx[0] = 0; idx[0] < od[0]; ++idx[0])
+      for (idx[1] = 0; idx[1] < od[1]; ++idx[1])
+        for (idx[2] = 0; idx[2] < od[2]; ++idx[2])
+          for (idx[3] = 0; idx[3] < od[3]; ++idx[3])
+            for (idx[4] = 0; idx[4] < od[4]; ++idx[4], ++o) {
+              int in_idx[5];
+              for (int k = 0; k < 5; ++k) in_idx[perm[k]] = idx[k];
+              size_t flat = 0;
+              for (int k = 0; k < 5; ++k) flat = flat * size_t(dims[k]) + size_t(in_idx[k]);
+              ASSERT_EQ(y[o], x[flat]) << o;
+            }
+  }
+}
+
+// Zero-size tensors move nothing; a zero-size input padded gives only pad values.
+TEST(DataMovement, ZeroSizeTensors) {
+  std::vector<int8_t> out(6, 1);
+  const int8_t v = -3;
+  ops::Pad({0, 3}, {1, 0}, {1, 0}, 1, &v, nullptr, out.data());
+  EXPECT_EQ(out, std::vector<int8_t>(6, -3));
+  std::vector<int8_t> t(1, 5);
+  ops::Transpose({2, 0}, {1, 0}, 1, nullptr, t.data());
+  EXPECT_EQ(t[0], 5);
+}
+
+// reference/concatenation.h along the first and the last axis, three int32 inputs.
+TEST(DataMovement, ConcatenateFirstAndLastAxis) {
+  const std::vector<int32_t> a = {1, 2, 3, 4}, b = {5, 6}, c = {7, 8, 9, 10, 11, 12};
+  std::vector<int32_t> o(12);
+  ops::Concatenate({{2, 2}, {1, 2}, {3, 2}}, {a.data(), b.data(), c.data()}, 0, 4, o.data());
+  EXPECT_EQ(o, (std::vector<int32_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+  ops::Concatenate({{2, 2}, {2, 1}, {2, 3}}, {a.data(), b.data(), c.data()}, 1, 4, o.data());
+  EXPECT_EQ(o, (std::vector<int32_t>{1, 2, 5, 7, 8, 9, 3, 4, 6, 10, 11, 12}));
+}
+
+// reference_ops::Requantize with int32 tensors (TFLite Micro's int8/int16 <-> int32 pairs):
+// out = clamp(MultiplyByQuantizedMultiplier(in - zp_in, M, s) + zp_out), the int32 subtraction
+// wrapping. Expected values from the transcription of MultiplyByQuantizedMultiplier.
+TEST(Quantize, Int32Requantization) {
+  int32_t m;
+  int s;
+  tflm::QuantizeMultiplier(0.001 / 0.1, &m, &s);
+  const int32_t in[5] = {1234, -1250, 1250, 2147483647, -2147483647 - 1};
+  int8_t out8[5];
+  ops::Requantize(in, 5, m, s, 3, -2, out8);
+  for (int i = 0; i < 5; ++i) {
+    const int32_t x = int32_t(uint32_t(in[i]) - 3u);
+    const int32_t want = std::max(-128, std::min(127, tflm::MultiplyByQuantizedMultiplier(x, m, s) - 2));
+    EXPECT_EQ(out8[i], want) << i;
+  }
+  EXPECT_EQ(out8[0], 10);   // 1231 * 0.01 = 12.31 -> 12, - 2
+  EXPECT_EQ(out8[1], -15);  // -1253 * 0.01 = -12.53 -> -13, - 2
+  // int16 -> int32 at ratio 4 = (2^30, 3): x * 8 -> SRDHM(., 2^30) = x * 4.
+  const int16_t w[3] = {-32768, 1, 32767};
+  int32_t out32[3];
+  ops::Requantize(w, 3, int32_t(1) << 30, 3, 0, 100, out32);
+  EXPECT_EQ(std::vector<int32_t>(out32, out32 + 3), (std::vector<int32_t>{-131072 + 100, 104,
+                                                                          131068 + 100}));
 }
 
 #ifdef QK_HAVE_GEMMLOWP

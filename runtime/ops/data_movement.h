@@ -1,6 +1,11 @@
-// Type-agnostic data movement (any element size): TRANSPOSE (reference_ops::Transpose),
-// CONCATENATION (reference_ops::Concatenation: a plain copy, as TFLite Micro does for int8) and
-// PAD / PADV2 (reference_ops::PadImpl).
+// Type-agnostic data movement (any element size), no arithmetic, as TFLite Micro 90b983c moves
+// the values: TRANSPOSE (micro/kernels/transpose.cc -> reference_ops::Transpose,
+// kernels/internal/reference/transpose.h: out[i0..in] = in at the permuted index), CONCATENATION
+// (micro/kernels/concatenation.cc -> reference_ops::Concatenation, reference/concatenation.h: for
+// every outer index, each input's block along `axis` in turn; int8/int16 values are copied
+// unchanged) and PAD / PADV2 (micro/kernels/pad.cc -> reference_ops::PadImpl, reference/pad.h:
+// `before` / `after` copies of the pad value around each dimension). RESHAPE is a plain copy
+// (micro/kernels/reshape.cc) done by its builder.
 #ifndef QKERNELS_RUNTIME_OPS_DATA_MOVEMENT_H_
 #define QKERNELS_RUNTIME_OPS_DATA_MOVEMENT_H_
 

@@ -1,5 +1,4 @@
-// Pooling: TFLite's reference_integer_ops::AveragePool / MaxPool (and the uint8 reference_ops ones,
-// which round and clamp the same way).
+// Pooling: TFLite's reference_integer_ops::AveragePool / MaxPool (see pooling.h).
 #include "runtime/ops/pooling.h"
 
 #include <algorithm>
@@ -70,13 +69,22 @@ void MaxPoolImpl(const PoolParams& p, const T* input, T* output) {
 
 }  // namespace
 
+bool AveragePoolFitsInt32(const PoolParams& p, int32_t max_abs) {
+  const int64_t taps = int64_t(std::min(p.filter_h, p.in_h)) * std::min(p.filter_w, p.in_w);
+  return taps * max_abs + taps / 2 <= std::numeric_limits<int32_t>::max();
+}
+
 bool AveragePool(const PoolParams& p, const int8_t* in, int8_t* out) {
+  return AveragePoolImpl(p, in, out);
+}
+bool AveragePool(const PoolParams& p, const int16_t* in, int16_t* out) {
   return AveragePoolImpl(p, in, out);
 }
 bool AveragePool(const PoolParams& p, const uint8_t* in, uint8_t* out) {
   return AveragePoolImpl(p, in, out);
 }
 void MaxPool(const PoolParams& p, const int8_t* in, int8_t* out) { MaxPoolImpl(p, in, out); }
+void MaxPool(const PoolParams& p, const int16_t* in, int16_t* out) { MaxPoolImpl(p, in, out); }
 void MaxPool(const PoolParams& p, const uint8_t* in, uint8_t* out) { MaxPoolImpl(p, in, out); }
 
 }  // namespace ops

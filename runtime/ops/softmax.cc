@@ -1,4 +1,4 @@
-// Quantized softmax: TFLite's reference_ops::Softmax (int8/uint8 in, same type out).
+// Quantized softmax: TFLite's reference_ops::Softmax<InputT, OutputT> (see softmax.h).
 #include "runtime/ops/softmax.h"
 
 #include <algorithm>
@@ -24,12 +24,12 @@ int32_t MultiplyByQuantizedMultiplierGreaterThanOne(int32_t x, int32_t multiplie
   return SaturatingRoundingDoublingHighMul(shifted, multiplier);
 }
 
-template <typename T>
-void SoftmaxImpl(const SoftmaxParams& p, const T* input, T* output) {
+template <typename T, typename Out>
+bool SoftmaxImpl(const SoftmaxParams& p, const T* input, Out* output) {
   using fixedpoint::ExpOnNegativeValues;
   for (int i = 0; i < p.outer; ++i) {
     const T* in = input + size_t(i) * p.depth;
-    T* out = output + size_t(i) * p.depth;
+    Out* out = output + size_t(i) * p.depth;
     T max_in_row = std::numeric_limits<T>::min();
     for (int c = 0; c < p.depth; ++c) max_in_row = std::max(max_in_row, in[c]);
 
@@ -48,6 +48,8 @@ void SoftmaxImpl(const SoftmaxParams& p, const T* input, T* output) {
     int num_bits_over_unit = 0;
     const int32_t shifted_scale =
         fixedpoint::GetReciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
+    const int exponent = num_bits_over_unit + 31 - 8 * int(sizeof(Out));
+    if (exponent < 0 || exponent > 31) return false;  // TFLite's TFLITE_CHECK aborts here
 
     for (int c = 0; c < p.depth; ++c) {
       const int32_t input_diff = int32_t(in[c]) - max_in_row;
@@ -55,16 +57,17 @@ void SoftmaxImpl(const SoftmaxParams& p, const T* input, T* output) {
         const int32_t scaled_diff = MultiplyByQuantizedMultiplierGreaterThanOne(
             input_diff, p.input_multiplier, p.input_left_shift);
         const int32_t exp_in_0 = ExpOnNegativeValues(scaled_diff, kScaledDiffIntegerBits);
-        const int32_t unsat_output = RoundingDivideByPOT(
-            fixedpoint::Mul(shifted_scale, exp_in_0), num_bits_over_unit + 31 - 8 * int(sizeof(T)));
-        const int32_t shifted_output = unsat_output + int32_t(std::numeric_limits<T>::min());
-        out[c] = T(std::max(std::min(shifted_output, int32_t(std::numeric_limits<T>::max())),
-                            int32_t(std::numeric_limits<T>::min())));
+        const int32_t unsat_output =
+            RoundingDivideByPOT(fixedpoint::Mul(shifted_scale, exp_in_0), exponent);
+        const int32_t shifted_output = unsat_output + int32_t(std::numeric_limits<Out>::min());
+        out[c] = Out(std::max(std::min(shifted_output, int32_t(std::numeric_limits<Out>::max())),
+                              int32_t(std::numeric_limits<Out>::min())));
       } else {
-        out[c] = std::numeric_limits<T>::min();
+        out[c] = std::numeric_limits<Out>::min();
       }
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -94,11 +97,14 @@ bool PrepareSoftmax(float beta, float input_scale, SoftmaxParams* params, std::s
   return true;
 }
 
-void SoftmaxInt8(const SoftmaxParams& params, const int8_t* input, int8_t* output) {
-  SoftmaxImpl<int8_t>(params, input, output);
+bool Softmax(const SoftmaxParams& params, const int8_t* input, int8_t* output) {
+  return SoftmaxImpl(params, input, output);
 }
-void SoftmaxUInt8(const SoftmaxParams& params, const uint8_t* input, uint8_t* output) {
-  SoftmaxImpl<uint8_t>(params, input, output);
+bool Softmax(const SoftmaxParams& params, const int8_t* input, int16_t* output) {
+  return SoftmaxImpl(params, input, output);
+}
+bool Softmax(const SoftmaxParams& params, const uint8_t* input, uint8_t* output) {
+  return SoftmaxImpl(params, input, output);
 }
 
 }  // namespace ops

@@ -1,5 +1,19 @@
-// Quantized softmax exactly as TFLite's reference_ops::Softmax (kernels/internal/reference/
-// softmax.h, the LUT-free fixed-point path TFLite Micro's reference kernel runs for int8).
+// Quantized softmax exactly as TFLite Micro 90b983c runs it for int8 input: micro/kernels/
+// softmax_common.cc CalculateSoftmaxParams (PreprocessSoftmaxScaling(beta, input_scale, 5) and
+// CalculateInputRadius, in double) and reference_ops::Softmax<InputT, OutputT>
+// (kernels/internal/reference/softmax.h): per row, the differences to the row's maximum that are
+// >= diff_min go through gemmlowp's exp_on_negative_values in Q5.26, their sum in Q12.19 through
+// GetReciprocal, and each output is RoundingDivideByPOT(scale * exp, num_bits_over_unit + 31 -
+// bits(OutputT)) + the output type's minimum, clamped. Outputs: int8 (scale 1/256, zero point
+// -128) or int16 (scale 1/65536, zero point -32768).
+//
+// TFLite Micro aborts (TFLITE_CHECK) when that shift leaves [0, 31], which happens for int8
+// output once a row's sum of exponentials reaches 512; these functions return false there.
+// TFLite Micro has no uint8 softmax; uint8 runs the same template (as full TFLite's reference
+// kernel does). int16 input (TFLite Micro's SoftmaxInt16, whose tables are built with float
+// expf) is not supported. Full TFLite's default (optimized) int8 kernel uses lookup tables built
+// in float (optimized_ops::Softmax / SoftmaxInt8LUT) and can differ from this; its reference
+// kernel is this one.
 #ifndef QKERNELS_RUNTIME_OPS_SOFTMAX_H_
 #define QKERNELS_RUNTIME_OPS_SOFTMAX_H_
 
@@ -18,14 +32,14 @@ struct SoftmaxParams {
   int depth = 0;  // last dimension
 };
 
-// TFLite Micro's CalculateSoftmaxParams for 8-bit input: PreprocessSoftmaxScaling(beta,
-// input_scale, kScaledDiffIntegerBits = 5) and CalculateInputRadius. Fails (TFLite would abort)
-// when beta * input_scale is too small to give a multiplier above one.
+// CalculateSoftmaxParams for 8-bit input. Fails (TFLite would abort) when beta * input_scale is
+// too small to give a multiplier above one.
 bool PrepareSoftmax(float beta, float input_scale, SoftmaxParams* params, std::string* error);
 
-// int8 -> int8 (output zero point -128, scale 1/256) and uint8 -> uint8 (zero point 0).
-void SoftmaxInt8(const SoftmaxParams& params, const int8_t* input, int8_t* output);
-void SoftmaxUInt8(const SoftmaxParams& params, const uint8_t* input, uint8_t* output);
+// Return false for a row whose output shift leaves [0, 31] (see above).
+bool Softmax(const SoftmaxParams& params, const int8_t* input, int8_t* output);
+bool Softmax(const SoftmaxParams& params, const int8_t* input, int16_t* output);
+bool Softmax(const SoftmaxParams& params, const uint8_t* input, uint8_t* output);
 
 }  // namespace ops
 }  // namespace rt
