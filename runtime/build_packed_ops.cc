@@ -1,11 +1,25 @@
 // CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: TFLite's multipliers and activation range, the
-// weights packed once by qkernels for the chosen ISA, run through qk::Run.
-//
-// Multipliers, as TFLite derives them (../shared/conformance/FORMAT.md section 5):
+// weights packed once by qkernels for the chosen ISA, run through qk::Run. The parameters follow
+// TFLite Micro 90b983c's Prepare code:
+//   conv:      micro/kernels/conv_common.cc CalculateOpDataConv -> kernels/kernel_util.cc
+//              PopulateConvolutionQuantizationParams; filter scales along dimension 0;
+//   depthwise: micro/kernels/depthwise_conv_common.cc CalculateOpDataDepthwiseConv (the same
+//              helper); filter scales along dimension 3; depth_multiplier from the options;
+//   fully connected: micro/kernels/fully_connected_common.cc CalculateOpDataFullyConnected;
+//              filter scales along dimension 0; the output's last dimension is the filter's rows;
+// padding from kernels/padding.h ComputePaddingHeightWidth (qkernels' kSame/kValid), the fused
+// activation from kernel_util.cc CalculateActivationRangeQuantized (ActivationRange). Multipliers
+// (../shared/conformance/FORMAT.md section 5):
 //   int8 conv / depthwise (per-channel or not) and per-channel fully connected: rule D,
-//     PopulateConvolutionQuantizationParams: double(in) * double(filter[c]) / double(out);
-//   uint8 ops and per-tensor fully connected: rule F, GetQuantizedConvolutionMultipler:
-//     double(float(in * filter)) / double(out).
+//     QuantizeMultiplier(double(in) * double(filter[c]) / double(out)) for every channel;
+//   per-tensor fully connected: rule F, GetQuantizedConvolutionMultipler:
+//     double(float(in * filter)) / double(out), after its bias-scale check.
+// The int8 kernels (reference_integer_ops::ConvPerChannel, DepthwiseConvPerChannel,
+// FullyConnected[PerChannel]) assume symmetric int8 weights; qkernels refuses a nonzero int8
+// filter zero point rather than ignore it. TFLite Micro has no uint8 conv, depthwise or fully
+// connected; uint8 runs full TFLite's legacy path (rule F for all three, filter zero point
+// honoured). int16x8 (TFLite Micro's int16 activations with int32 or int64 bias, some of which
+// requantize in int32) is not supported.
 #include <cmath>
 #include <memory>
 
@@ -24,9 +38,23 @@ struct QuantSetup {
   Requantization quant;
 };
 
+// GetQuantizedConvolutionMultipler's check when there is a bias: TFLite refuses a bias scale that
+// differs from input scale x filter scale by more than 2% of the output scale (an unquantized
+// bias counts as scale 0).
+bool CheckBiasScale(const BuildInputs& in, const Tensor& ti, const Tensor& tf, int bias,
+                    const Tensor& to, std::string* error) {
+  if (bias < 0) return true;
+  const double input_product_scale = double(ti.scale()) * double(tf.scales[0]);
+  const double bias_scale = double(in.tensor(bias).scale());
+  if (!(std::abs(input_product_scale - bias_scale) / double(to.scale()) <= 0.02)) {
+    return Fail(error, in.where() + "bias scale differs from input scale x filter scale");
+  }
+  return true;
+}
+
 // Fills quant (zero points, multipliers, activation range) for an op with output channels `out_c`
 // whose filter scales run along the filter's quantized dimension.
-bool SetupQuant(const BuildInputs& in, int input, int filter, int output, int out_c,
+bool SetupQuant(const BuildInputs& in, int input, int filter, int bias, int output, int out_c,
                 int channel_dim, bool per_tensor_rule_f, QuantSetup* q, std::string* error) {
   const Tensor& ti = in.tensor(input);
   const Tensor& tf = in.tensor(filter);
@@ -73,6 +101,7 @@ bool SetupQuant(const BuildInputs& in, int input, int filter, int output, int ou
   q->multipliers.resize(n);
   q->shifts.resize(n);
   const bool rule_f = q->type == DataType::kUInt8 || (per_tensor_rule_f && n == 1);
+  if (rule_f && !CheckBiasScale(in, ti, tf, bias, to, error)) return false;
   for (int c = 0; c < n; ++c) {
     const double eff = rule_f ? EffectiveScalePerTensor(ti.scale(), tf.scales[c], to.scale())
                               : EffectiveScalePerChannel(ti.scale(), tf.scales[c], to.scale());
@@ -195,7 +224,9 @@ bool BuildConv(const BuildInputs& in, BuiltOp* out, std::string* error) {
   }
   p.groups = p.input_channels / tf.shape[3];
   QuantSetup q;
-  if (!SetupQuant(in, input, filter, output, p.output_channels, 0, false, &q, error)) return false;
+  if (!SetupQuant(in, input, filter, bias, output, p.output_channels, 0, false, &q, error)) {
+    return false;
+  }
   p.type = q.type;
   p.quant = q.quant;
   const void* bias_data = nullptr;
@@ -230,10 +261,18 @@ bool BuildDepthwise(const BuildInputs& in, BuiltOp* out, std::string* error) {
     return Fail(error, in.where() + "filter must be 1 x KH x KW x (input channels * multiplier)");
   }
   p.depth_multiplier = out_c / p.input_channels;
+  // TFLite Micro's DepthwiseConvPerChannel loops over the option's depth_multiplier (full TFLite
+  // infers it from the shapes); they must agree.
+  if (in.op->options.depth_multiplier != p.depth_multiplier) {
+    return Fail(error, in.where() + "depth_multiplier option " +
+                           std::to_string(in.op->options.depth_multiplier) +
+                           " does not match output channels / input channels = " +
+                           std::to_string(p.depth_multiplier));
+  }
   p.kernel_height = tf.shape[1];
   p.kernel_width = tf.shape[2];
   QuantSetup q;
-  if (!SetupQuant(in, input, filter, output, out_c, 3, false, &q, error)) return false;
+  if (!SetupQuant(in, input, filter, bias, output, out_c, 3, false, &q, error)) return false;
   p.type = q.type;
   p.quant = q.quant;
   const void* bias_data = nullptr;
@@ -271,11 +310,17 @@ bool BuildFullyConnected(const BuildInputs& in, BuiltOp* out, std::string* error
     return Fail(error, in.where() + "input size is not a multiple of the filter depth");
   }
   p.batch = int(ti.elements() / size_t(p.input_depth));
-  if (to.elements() != size_t(p.batch) * size_t(p.output_depth)) {
-    return Fail(error, in.where() + "output size is not batch x output depth");
+  // reference_integer_ops::FullyConnected takes the output depth from the output's last
+  // dimension and the batch from the rest.
+  if (to.shape.empty() || to.shape.back() != p.output_depth ||
+      to.elements() != size_t(p.batch) * size_t(p.output_depth)) {
+    return Fail(error, in.where() + "output shape is not batch x " +
+                           std::to_string(p.output_depth) + " (the filter's rows)");
   }
   QuantSetup q;
-  if (!SetupQuant(in, input, filter, output, p.output_depth, 0, true, &q, error)) return false;
+  if (!SetupQuant(in, input, filter, bias, output, p.output_depth, 0, true, &q, error)) {
+    return false;
+  }
   p.type = q.type;
   p.quant = q.quant;
   const void* bias_data = nullptr;

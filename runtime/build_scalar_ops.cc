@@ -166,7 +166,8 @@ bool BuildPool(const BuildInputs& in, bool average, BuiltOp* out, std::string* e
     return Fail(error, in.where() + "output shape does not match the pooling geometry");
   }
   if (!ActivationRange(in, o.activation, to, &p.act_min, &p.act_max, error)) return false;
-  const int32_t max_abs = type == TensorType::kInt16 ? 32768 : type == TensorType::kInt8 ? 128 : 255;
+  const int32_t max_abs =
+      type == TensorType::kInt16 ? 32768 : type == TensorType::kInt8 ? 128 : 255;
   if (average && !ops::AveragePoolFitsInt32(p, max_abs)) {
     return Fail(error, in.where() + "pooling window too large for TFLite's int32 accumulator");
   }

@@ -128,7 +128,8 @@ TEST(Quantize, Int32Requantization) {
   ops::Requantize(in, 5, m, s, 3, -2, out8);
   for (int i = 0; i < 5; ++i) {
     const int32_t x = int32_t(uint32_t(in[i]) - 3u);
-    const int32_t want = std::max(-128, std::min(127, tflm::MultiplyByQuantizedMultiplier(x, m, s) - 2));
+    const int32_t y = tflm::MultiplyByQuantizedMultiplier(x, m, s) - 2;
+    const int32_t want = std::max(-128, std::min(127, y));
     EXPECT_EQ(out8[i], want) << i;
   }
   EXPECT_EQ(out8[0], 10);   // 1231 * 0.01 = 12.31 -> 12, - 2

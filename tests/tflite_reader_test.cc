@@ -13,15 +13,22 @@
 #include "runtime/tflite_reader.h"
 #include "tests/model_manifest.h"
 #include "tests/shared_data.h"
+#include "tests/tflite_builder.h"
 #include "tflite_subset_generated.h"
 
 namespace qk {
 namespace {
 
-namespace fb = ::qk::tflite_fb;
 using rt::Model;
 using test::Manifest;
 using test::ManifestLine;
+using test::BuildModel;
+using test::ExpectRefused;
+using test::Int32Bytes;
+using test::ModelSpec;
+using test::OpSpec;
+using test::TensorSpec;
+namespace fb = test::fb;
 
 std::string ScaleString(float s) {
   char buf[64];
@@ -196,58 +203,6 @@ TEST(DamagedModel, CorruptedBytesNeverCrash) {
 // ---------------------------------------------------------------------------------------------
 // Small models built with the generated schema-subset builder.
 
-struct TensorSpec {
-  std::vector<int32_t> shape;
-  int8_t type = 9;  // int8
-  uint32_t buffer = 0;
-  std::vector<float> scales = {0.5f};
-  std::vector<int64_t> zero_points = {0};
-  int quantized_dimension = 0;
-};
-
-struct OpSpec {
-  int builtin = 22;  // RESHAPE
-  uint32_t opcode_index = 0;
-  std::vector<int32_t> inputs, outputs;
-  std::function<std::pair<fb::BuiltinOptions, flatbuffers::Offset<void>>(
-      flatbuffers::FlatBufferBuilder&)>
-      options;
-};
-
-struct ModelSpec {
-  std::vector<TensorSpec> tensors;
-  std::vector<std::vector<uint8_t>> buffers = {{}};  // buffer 0: the empty sentinel
-  std::vector<OpSpec> ops;
-  std::vector<int32_t> inputs, outputs;
-  const char* identifier = "TFL3";
-};
-
-std::vector<uint8_t> BuildModel(const ModelSpec& spec) {
-  flatbuffers::FlatBufferBuilder fbb;
-  std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
-  for (const auto& b : spec.buffers) buffers.push_back(fb::CreateBufferDirect(fbb, &b));
-  std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
-  for (const TensorSpec& t : spec.tensors) {
-    auto q = fb::CreateQuantizationParametersDirect(fbb, nullptr, nullptr, &t.scales,
-                                                    &t.zero_points, t.quantized_dimension);
-    tensors.push_back(fb::CreateTensorDirect(fbb, &t.shape, t.type, t.buffer, "t", q));
-  }
-  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes;
-  std::vector<flatbuffers::Offset<fb::Operator>> ops;
-  for (const OpSpec& o : spec.ops) {
-    codes.push_back(fb::CreateOperatorCode(fbb, int8_t(std::min(o.builtin, 127)), 0, 1, o.builtin));
-    std::pair<fb::BuiltinOptions, flatbuffers::Offset<void>> opt{fb::BuiltinOptions_NONE, 0};
-    if (o.options) opt = o.options(fbb);
-    ops.push_back(fb::CreateOperatorDirect(fbb, o.opcode_index, &o.inputs, &o.outputs, opt.first,
-                                           opt.second));
-  }
-  std::vector<flatbuffers::Offset<fb::SubGraph>> graphs = {
-      fb::CreateSubGraphDirect(fbb, &tensors, &spec.inputs, &spec.outputs, &ops)};
-  auto model = fb::CreateModelDirect(fbb, 3, &codes, &graphs, "test", &buffers);
-  fbb.Finish(model, spec.identifier);
-  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
-}
-
 // int8 [1,4] -> RESHAPE -> int8 [4]: valid.
 ModelSpec ReshapeModel() {
   ModelSpec s;
@@ -256,23 +211,6 @@ ModelSpec ReshapeModel() {
   s.inputs = {0};
   s.outputs = {1};
   return s;
-}
-
-// Expects ReadModel (reader == true) or Interpreter::Create to fail with `message` in the error.
-void ExpectRefused(const ModelSpec& spec, bool reader, const std::string& message) {
-  const std::vector<uint8_t> bytes = BuildModel(spec);
-  Model model;
-  std::string error;
-  const bool read = rt::ReadModel(bytes.data(), bytes.size(), &model, &error);
-  if (reader) {
-    EXPECT_FALSE(read);
-    EXPECT_NE(error.find(message), std::string::npos) << "error was: " << error;
-    return;
-  }
-  ASSERT_TRUE(read) << error;
-  std::unique_ptr<rt::Interpreter> interp;
-  EXPECT_FALSE(rt::Interpreter::Create(std::move(model), {}, &interp, &error));
-  EXPECT_NE(error.find(message), std::string::npos) << "error was: " << error;
 }
 
 TEST(BuiltModel, ValidReshapeRuns) {
@@ -379,15 +317,9 @@ TEST(BuiltModel, HugeActivationsAreRefusedBeforeAllocating) {
   ExpectRefused(s, false, "above the 1 GiB limit");
 }
 
-std::vector<uint8_t> Int32Bytes(const std::vector<int32_t>& v) {
-  std::vector<uint8_t> b(v.size() * 4);
-  std::memcpy(b.data(), v.data(), b.size());
-  return b;
-}
-
 // PAD -> ADD -> MEAN and PAD -> TRANSPOSE through the interpreter (the builders' wiring: the pad
-// value from the output zero point, constant paddings/axes/permutation, both MEAN paths' choice),
-// values derived by hand from TFLite's reference formulas.
+// value from the output zero point, constant paddings/axes/permutation), values derived by hand
+// from TFLite Micro's reference formulas.
 TEST(BuiltModel, PadAddMeanTransposeGraph) {
   ModelSpec s;
   auto q = [](std::vector<int32_t> shape, float scale, int zp) {
