@@ -251,6 +251,9 @@ TEST(MeanOp, RefusesWhatTfliteCannotRun) {
   EXPECT_NE(error.find("axis 2 out of range for rank 2"), std::string::npos) << error;
   EXPECT_FALSE(ops::PrepareMean({2, 3}, {1}, 1.f, 0, 1.f, 0, 3, &p, &error));
   EXPECT_NE(error.find("output tensor has 3 elements, expected 2"), std::string::npos) << error;
+  const int big = 2147483647;
+  EXPECT_FALSE(ops::PrepareMean({0, big, big, big}, {1, 2, 3}, 1.f, 0, 1.f, 0, 0, &p, &error));
+  EXPECT_NE(error.find("element count overflows"), std::string::npos) << error;
   // Ratio 2^31: QuantizeMultiplier gives shift 32, which MultiplyByQuantizedMultiplier cannot take.
   EXPECT_FALSE(ops::PrepareMean({2}, {0}, 1.f, 0, float(std::ldexp(1.0, -31)), 0, 1, &p, &error));
   EXPECT_NE(error.find("too large"), std::string::npos) << error;

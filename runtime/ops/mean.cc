@@ -94,13 +94,19 @@ bool PrepareMean(const std::vector<int>& dims, const std::vector<int32_t>& axis,
   p->num_outputs = 1;
   p->num_elements_in_axis = 1;
   p->empty_input = false;
+  bool overflow = false;
   for (int i = 0; i < rank; ++i) {
     if (dims[i] == 0) p->empty_input = true;
     if (p->reduced[i]) {
-      p->num_elements_in_axis *= dims[i];
+      overflow |= __builtin_mul_overflow(p->num_elements_in_axis, int64_t(dims[i]),
+                                         &p->num_elements_in_axis);
     } else {
-      p->num_outputs *= size_t(dims[i]);
+      overflow |= __builtin_mul_overflow(p->num_outputs, size_t(dims[i]), &p->num_outputs);
     }
+  }
+  if (overflow) {  // only possible with a zero-size dimension elsewhere
+    *error = "mean: element count overflows";
+    return false;
   }
   if (p->num_outputs != output_elements) {
     *error = "mean: output tensor has " + std::to_string(output_elements) + " elements, expected " +
