@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   for (qk::Isa isa : qk::SupportedIsas()) isas += std::string(isas.empty() ? "" : " ") + qk::IsaName(isa);
   benchmark::AddCustomContext("qkernels_isas", isas);
   benchmark::AddCustomContext("peers", peers.empty() ? "none" : peers.substr(1));
+  for (const Workload& w : Workloads()) {
+    benchmark::AddCustomContext("shape:" + w.FullName(), w.Shape());  // bench/report's labels
+  }
 
   for (const Workload& w : Workloads()) {
     RegisterQkernels(w);
