@@ -48,6 +48,21 @@ foreach(tool qk-run qk-conformance qk-bench)
                ENV QK_ISA=${qk_tool_foreign_isa} ARGS ${qk_env_args_${tool}})
 endforeach()
 # (qk-conformance's own --isa errors are checked in tests/malformed/CMakeLists.txt.)
+
+# tests/repo/: bench/report on a synthetic qk-bench JSON (shapes in the labels, "% of peak" never
+# above 100%; python3 with matplotlib, as bench/report needs), and the repository's text (no
+# issue numbers, the README's dependency list = scripts/setup-deps.sh, its C program =
+# examples/run_model.c).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND)
+  add_test(NAME bench_report_labels_and_peak
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/repo/check_bench_report.py
+                   ${PROJECT_SOURCE_DIR}/bench/report ${CMAKE_CURRENT_BINARY_DIR}/bench-report-check)
+  add_test(NAME repo_text_check
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/repo/check_text.py
+                   ${PROJECT_SOURCE_DIR})
+endif()
+
 if(NOT TARGET qk-run)
   return()
 endif()
@@ -106,3 +121,4 @@ add_test(NAME qk_run_dump COMMAND ${CMAKE_COMMAND} -DTOOL=$<TARGET_FILE:qk-run>
          -DGOLDEN_DIR=${qk_models}/person_detect/person/intermediates
          -P ${CMAKE_CURRENT_SOURCE_DIR}/tool_check.cmake)
 set_tests_properties(qk_run_dump PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:")
+

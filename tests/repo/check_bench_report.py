@@ -3,7 +3,7 @@
 the peak loop slower than a GEMM: here peak/avx512vnni is 100 GOPS while gemm/1024x1024x1024
 reaches 134, and "% of peak" must still never exceed 100% (the report then uses 134 as the peak
 and says so). Rows are labelled with the shapes from the JSON context, and the report mentions
-no issue numbers.  Usage: check_report.py BENCH_REPORT WORK_DIR"""
+no issue numbers.  Usage: check_bench_report.py BENCH_REPORT WORK_DIR"""
 import json
 import os
 import re
