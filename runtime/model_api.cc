@@ -366,8 +366,8 @@ qk_status qk_model_get_output(const qk_model* model, int index, void* data, size
   qk_status s = IoTensor(model, index, false, fn, &t);
   if (s != QK_OK) return s;
   if (!model->outputs_valid) {
-    return Fail(QK_UNSUPPORTED, std::string(fn) + ": no output yet (the model has not been " +
-                                    "invoked successfully since it was loaded)");
+    return Fail(QK_UNSUPPORTED, std::string(fn) + ": no output: the model has not been " +
+                                    "invoked successfully (or its last invoke failed)");
   }
   s = CheckBuffer(fn, "output " + std::to_string(index), model->interp->model().tensors[size_t(t)],
                   data, bytes);

@@ -36,6 +36,20 @@ void ExpectError(qk_status s, qk_status code, const std::string& text) {
 
 qk_isa ToC(Isa isa) { return static_cast<qk_isa>(static_cast<int>(isa)); }
 
+// "" when equal, else where they first differ (not a dump of two large tensors).
+std::string Difference(const std::vector<uint8_t>& got, const std::vector<uint8_t>& want) {
+  if (got.size() != want.size()) {
+    return std::to_string(got.size()) + " bytes, want " + std::to_string(want.size());
+  }
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (got[i] != want[i]) {
+      return "byte " + std::to_string(i) + ": got " + std::to_string(got[i]) + ", want " +
+             std::to_string(want[i]);
+    }
+  }
+  return "";
+}
+
 std::string ModelPath(const std::string& shared, const char* name) {
   Manifest m;
   const std::string dir = shared + "/models/" + name;
@@ -138,7 +152,8 @@ void CompareIntermediates(void* user_data, int op, qk_op_event event) {
     std::vector<uint8_t> got(t.bytes);
     ASSERT_EQ(qk_model_get_op_output(o->model, op, k, got.data(), got.size()), QK_OK)
         << qk_last_error();
-    EXPECT_EQ(got, want) << range.first->second.second << ", kernel " << info.kernel;
+    EXPECT_EQ(Difference(got, want), "")
+        << range.first->second.second << ", kernel " << info.kernel;
     ++o->compared;
   }
 }
@@ -192,7 +207,7 @@ TEST_P(ModelApiShared, EveryCaseAndIntermediateIdenticalOnEveryIsa) {
             qk_model_get_output(model, std::stoi(l->keys.at("index")), got.data(), got.size()),
             QK_OK)
             << qk_last_error();
-        EXPECT_EQ(got, test::ReadBytes(dir + "/" + l->words[0])) << l->words[0];
+        EXPECT_EQ(Difference(got, test::ReadBytes(dir + "/" + l->words[0])), "") << l->words[0];
         ++outputs;
       }
       EXPECT_EQ(outputs, qk_model_num_outputs(model));
