@@ -90,6 +90,19 @@ const char* Workload::OpName() const {
   return "unknown";
 }
 
+std::string Workload::Shape() const {
+  if (op == OpType::kGemm) {
+    return "M=" + std::to_string(GemmM()) + " N=" + std::to_string(GemmN()) +
+           " K=" + std::to_string(GemmK());
+  }
+  std::string s = std::to_string(in_h) + "x" + std::to_string(in_w) + "x" + std::to_string(in_c);
+  if (op == OpType::kConv) s += "->" + std::to_string(out_c);
+  s += " " + std::to_string(kernel) + "x" + std::to_string(kernel);
+  if (stride != 1) s += " s" + std::to_string(stride);
+  if (same) s += " same";
+  return s;
+}
+
 double Workload::Macs() const {
   return double(out_h) * out_w * out_c * GemmK();
 }

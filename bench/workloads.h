@@ -1,4 +1,4 @@
-// qk-bench: the 17 workloads of the suite (issue 3) and their random, fixed-seed data, shared by
+// qk-bench: the 17 workloads of the suite and their random, fixed-seed data, shared by
 // our kernels and by every peer so that all implementations see the same shapes and quantization.
 #ifndef QKERNELS_BENCH_WORKLOADS_H_
 #define QKERNELS_BENCH_WORKLOADS_H_
@@ -30,6 +30,10 @@ struct Workload {
 
   const char* OpName() const;  // "gemm", "conv", "dwconv"
   std::string FullName() const { return std::string(OpName()) + "/" + name; }
+  // The shape for labels: "M=1 N=1000 K=1024"; "28x28x1->32 3x3" (+ " s2" for stride 2,
+  // " same" for SAME padding); depthwise "112x112x32 3x3 same". qk-bench puts it in its JSON
+  // context as "shape:<FullName()>" for bench/report.
+  std::string Shape() const;
   // Multiply-accumulates of one run, counting every filter tap (padding included).
   double Macs() const;
   // GEMM view: M = output pixels, N = output channels, K = filter depth per output.

@@ -211,8 +211,10 @@ uint8_t* Interpreter::tensor_data(int tensor) {
   return ctx_->data[tensor];
 }
 
-bool Interpreter::Invoke(std::string* error, const std::function<void(int)>& after_op) {
+bool Interpreter::Invoke(std::string* error, const std::function<void(int)>& after_op,
+                         const std::function<void(int)>& before_op) {
   for (size_t i = 0; i < ops_.size(); ++i) {
+    if (before_op) before_op(int(i));
     if (!ops_[i].run(error)) return false;
     if (after_op) after_op(int(i));
   }

@@ -50,8 +50,10 @@ class Interpreter {
   uint8_t* tensor_data(int tensor);
 
   // Runs every operator in order. `after_op(op_index)` (optional) is called after each one, when
-  // its outputs are valid (used by qk-run --dump).
-  bool Invoke(std::string* error, const std::function<void(int)>& after_op = nullptr);
+  // its outputs are valid, and `before_op(op_index)` (optional) before it starts (the model API's
+  // observer: qk-run --dump and --time).
+  bool Invoke(std::string* error, const std::function<void(int)>& after_op = nullptr,
+              const std::function<void(int)>& before_op = nullptr);
 
   // The kernel each operator runs ("qs8_conv_..." for packed ops, "reference:<OP>" otherwise).
   const std::string& kernel_name(int op_index) const;

@@ -7,18 +7,22 @@
 #include <string>
 
 #include "qkernels/ops.h"
+#include "src/c_api_error.h"
 #include "src/packed_op_impl.h"
 
 struct qk_packed_op {
   qk::PackedOp op;
 };
 
+std::string& qk::internal::CApiLastError() {
+  thread_local std::string message;
+  return message;
+}
+
 namespace {
 
-thread_local std::string g_last_error;
-
 qk_status Report(const qk::Status& s) {
-  g_last_error = s.message();
+  qk::internal::CApiLastError() = s.message();
   return static_cast<qk_status>(s.code());
 }
 
@@ -221,6 +225,6 @@ qk_status qk_set_isa_override(qk_isa isa) {
   return Report(qk::SetIsaOverride(ToIsa(isa)));
 }
 
-const char* qk_last_error(void) { return g_last_error.c_str(); }
+const char* qk_last_error(void) { return qk::internal::CApiLastError().c_str(); }
 
 }  // extern "C"

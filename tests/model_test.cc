@@ -214,7 +214,8 @@ TEST_P(MnistTest, WholeTestSetReproducesTfliteOutputsAndAccuracy) {
   ASSERT_TRUE(LoadMnist(shared + "/models/mnist", &set));
   const std::vector<uint8_t> want = test::ReadBytes(dir + "/t10k_outputs.bin");
   ASSERT_EQ(want.size(), 10000u * 10);
-  // TFLite's accuracy, as the issue states it (and the manifest's "accuracy top1" line).
+  // TFLite's accuracy, as ../shared/models/README.md states it (and the manifest's "accuracy top1"
+  // line).
   const size_t want_correct = name == "mnist" ? 9738 : 9773;
   const auto acc = m.Of("accuracy");
   ASSERT_EQ(acc.size(), 1u);

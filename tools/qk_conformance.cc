@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "conformance_runner.h"
+#include "isa_choice.h"
 #include "qkernels/isa.h"
 #include "qkv/qkv.h"
 
@@ -33,12 +34,14 @@ const char kUsage[] =
     "Rows (requantize*.qkv, quantize_multiplier.qkv) test scalar helpers; they are checked\n"
     "and counted once per ISA, like the cases.\n"
     "\n"
-    "  --isa NAME   scalar, avx2, avx512vnni, neon, neondot, i8mm; 'all' = every ISA compiled in\n"
-    "               and supported by this CPU. Default: the dispatcher's choice (QK_ISA honoured).\n"
+    "  --isa NAME   scalar, avx2, avx512vnni, neon, neondot, i8mm or auto; 'all' = every ISA\n"
+    "               compiled in and supported by this CPU. Default: auto, the dispatcher's choice\n"
+    "               (the QK_ISA environment variable, if set, else the best ISA of this CPU).\n"
     "  --verbose    one line per case with the kernel used\n"
     "  --list-isas  '<name> yes|no' per compiled-in ISA (runnable here), then 'default <name>'\n"
     "\n"
-    "Exit: 0 all passed, 1 some failed, 2 malformed file / bad usage / ISA unavailable.\n";
+    "Exit: 0 all passed, 1 some failed, 2 malformed file / bad usage / unknown or unavailable\n"
+    "ISA (in --isa or QK_ISA).\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "qk-conformance: %s\n\n%s", message.c_str(), kUsage);
@@ -122,39 +125,31 @@ int main(int argc, char** argv) {
       paths.push_back(arg);
     }
   }
+  // An unusable QK_ISA is refused before anything runs (it would change the default ISA).
+  std::string isa_error;
+  if (!qk::tools::CheckIsaEnvironment(&isa_error)) {
+    std::fprintf(stderr, "qk-conformance: %s\n", isa_error.c_str());
+    return kExitMalformed;
+  }
   if (list) return paths.empty() ? ListIsas() : Usage("--list-isas takes no files");
   if (paths.empty()) return Usage("no FILE_OR_DIR given");
 
-  const qk::Status default_status = qk::DefaultIsaStatus();
-  if (!default_status.ok()) {
-    std::fprintf(stderr, "qk-conformance: warning: %s\n", default_status.message().c_str());
-  }
   std::vector<qk::Isa> isas;
+  std::string error;
   if (isa_arg.empty()) {
     isas.push_back(qk::DefaultIsa());
   } else if (isa_arg == "all") {
     isas = qk::SupportedIsas();
   } else {
-    qk::Isa isa = qk::Isa::kScalar;
-    if (!qk::ParseIsa(isa_arg.c_str(), &isa) || isa == qk::Isa::kAuto) {
-      return Usage("unknown ISA '" + isa_arg + "' (scalar, avx2, avx512vnni, neon, neondot, " +
-                   "i8mm or all)");
-    }
-    if (!qk::IsaCompiledIn(isa)) {
-      std::fprintf(stderr, "qk-conformance: ISA '%s' is not compiled into this build\n",
-                   isa_arg.c_str());
+    qk::Isa isa = qk::Isa::kAuto;
+    if (!qk::tools::ParseIsaOption(isa_arg, &isa, &error, "all")) {
+      std::fprintf(stderr, "qk-conformance: %s\n", error.c_str());
       return kExitMalformed;
     }
-    if (!qk::IsaSupported(isa)) {
-      std::fprintf(stderr, "qk-conformance: ISA '%s' is not supported by this CPU\n",
-                   isa_arg.c_str());
-      return kExitMalformed;
-    }
-    isas.push_back(isa);
+    isas.push_back(isa == qk::Isa::kAuto ? qk::DefaultIsa() : isa);
   }
 
   std::vector<std::string> files;
-  std::string error;
   if (!ExpandPaths(paths, &files, &error)) {
     std::fprintf(stderr, "qk-conformance: %s\n", error.c_str());
     return kExitMalformed;

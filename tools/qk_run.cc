@@ -1,55 +1,59 @@
-// qk-run: runs an int8/uint8 .tflite model with the qkernels runtime.
-//
-//   qk-run MODEL.tflite [--isa NAME] [--naive-requant] [--verbose]
-//          [--input FILE...] [--output FILE...] [--compare FILE...] [--dump DIR]
-//          [--mnist IMAGES.gz LABELS.gz] [--bench N]
-//
-// Tensor files are raw little-endian bytes in the model's input/output order. --compare checks the
-// outputs byte for byte (with --mnist: against the concatenated outputs of every image, as in
-// t10k_outputs.bin). --dump writes every operator's outputs as <op>_<OPNAME>_<tensor>.bin.
-// Exit status: 0 ok, 1 a --compare mismatch, 2 bad arguments or a model that cannot be run.
-#include <zlib.h>
+// qk-run: runs an int8/uint8 .tflite model through the model API (qkernels/model.h). See kUsage.
+// Tensor files are raw little-endian bytes in the model's input/output order.
+#include "qk_run.h"
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "qkernels/isa.h"
-#include "runtime/interpreter.h"
-#include "runtime/tflite_reader.h"
+#include "isa_choice.h"
+#include "runtime/model_api_internal.h"
 
+namespace qkrun {
 namespace {
 
-using qk::rt::Interpreter;
-using qk::rt::Tensor;
-using qk::rt::TensorType;
+const char kUsage[] =
+    "usage: qk-run MODEL.tflite [--input FILE...] [--output FILE...] [--compare FILE...]\n"
+    "              [--isa NAME] [--time] [--bench N] [--dump DIR] [--verbose]\n"
+    "              [--mnist IMAGES.gz LABELS.gz] [--naive-requant]\n"
+    "\n"
+    "Runs an int8/uint8 TensorFlow Lite model with qkernels (byte-identical to TFLite) and\n"
+    "prints each output: name, type, shape and, for a classifier (1-D or [1, N]), the top-5\n"
+    "classes with their dequantized scores.\n"
+    "\n"
+    "  --input FILE...    raw bytes of each model input, in order (default: all zero)\n"
+    "  --output FILE...   write each output's raw bytes instead of printing the summary\n"
+    "  --compare FILE...  compare each output with FILE byte for byte (exit 1 if one differs)\n"
+    "  --isa NAME         scalar, avx2, avx512vnni, neon, neondot, i8mm or auto (default: auto,\n"
+    "                     the best ISA of this CPU, or the QK_ISA environment variable)\n"
+    "  --time             per-operator time (index, name, kernel) and the total per invoke\n"
+    "  --bench N          N more invokes, timed (with --time, the table averages all of them)\n"
+    "  --dump DIR         write every operator's outputs as DIR/<op>_<OPNAME>_<tensor>.bin\n"
+    "  --verbose          the ISA, the memory and each operator's kernel\n"
+    "  --mnist IMAGES.gz LABELS.gz\n"
+    "                     run the MNIST test set (IDX files), print the top-1 accuracy; with\n"
+    "                     --compare FILE, check every output (concatenated) against FILE\n"
+    "  --naive-requant    requantize CONV_2D / FULLY_CONNECTED by \"divide by 256\" instead of\n"
+    "                     TFLite's multipliers (to show what that guess costs)\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "Exit status: 0 ok, 1 a --compare mismatch, 2 bad arguments, an unusable ISA or a model\n"
+    "that cannot be run.\n";
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "qk-run: %s\n", message.c_str());
-  std::exit(2);
+[[noreturn]] void UsageError(const std::string& message) {
+  std::fprintf(stderr, "qk-run: %s\n\n%s", message.c_str(), kUsage);
+  std::exit(qk::tools::kExitUsage);
 }
 
-void Usage() {
-  std::fprintf(stderr,
-               "usage: qk-run MODEL.tflite [--isa NAME] [--naive-requant] [--verbose]\n"
-               "              [--input FILE...] [--output FILE...] [--compare FILE...]\n"
-               "              [--dump DIR] [--mnist IMAGES.gz LABELS.gz] [--bench N]\n");
-  std::exit(2);
+long PositiveCount(const std::string& option, const std::string& value) {
+  char* end = nullptr;
+  const long n = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || n <= 0) UsageError(option + " needs a positive count");
+  return n;
 }
-
-struct Args {
-  std::string model;
-  qk::Isa isa = qk::Isa::kAuto;
-  bool naive = false, verbose = false;
-  std::vector<std::string> inputs, outputs, compare;
-  std::string dump_dir, mnist_images, mnist_labels;
-  long bench = 0;
-};
 
 Args ParseArgs(int argc, char** argv) {
   Args a;
@@ -57,246 +61,142 @@ Args ParseArgs(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Die(s + " needs a value");
+      if (i + 1 >= argc) UsageError(s + " needs a value");
       return argv[++i];
     };
+    if (s == "-h" || s == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (s == "--input" || s == "--output" || s == "--compare") {
+      list = s == "--input" ? &a.inputs : s == "--output" ? &a.outputs : &a.compare;
+      continue;
+    }
+    if (s.size() < 2 || s.compare(0, 2, "--") != 0) {
+      if (list != nullptr) {
+        list->push_back(s);
+      } else if (a.model.empty()) {
+        a.model = s;
+      } else {
+        UsageError("unexpected argument '" + s + "'");
+      }
+      continue;
+    }
+    list = nullptr;
+    std::string error;
     if (s == "--isa") {
-      const std::string name = value();
-      if (!qk::ParseIsa(name.c_str(), &a.isa)) Die("unknown ISA '" + name + "'");
-      list = nullptr;
+      if (!qk::tools::ParseIsaOption(value(), &a.isa, &error)) Die(error);
     } else if (s == "--naive-requant") {
-      a.naive = true, list = nullptr;
+      a.naive = true;
     } else if (s == "--verbose") {
-      a.verbose = true, list = nullptr;
-    } else if (s == "--input") {
-      list = &a.inputs;
-    } else if (s == "--output") {
-      list = &a.outputs;
-    } else if (s == "--compare") {
-      list = &a.compare;
+      a.verbose = true;
+    } else if (s == "--time") {
+      a.time = true;
     } else if (s == "--dump") {
-      a.dump_dir = value(), list = nullptr;
+      a.dump_dir = value();
     } else if (s == "--mnist") {
       a.mnist_images = value();
       a.mnist_labels = value();
-      list = nullptr;
     } else if (s == "--bench") {
-      char* end = nullptr;
-      const std::string v = value();
-      a.bench = std::strtol(v.c_str(), &end, 10);
-      if (*end != '\0' || a.bench <= 0) Die("--bench needs a positive count");
-      list = nullptr;
-    } else if (s == "-h" || s == "--help") {
-      Usage();
-    } else if (s.size() > 1 && s[0] == '-' && s[1] == '-') {
-      Die("unknown option " + s);
-    } else if (list != nullptr) {
-      list->push_back(s);
-    } else if (a.model.empty()) {
-      a.model = s;
+      a.bench = PositiveCount(s, value());
     } else {
-      Die("unexpected argument '" + s + "'");
+      UsageError("unknown option " + s);
     }
   }
-  if (a.model.empty()) Usage();
+  if (a.model.empty()) UsageError("no MODEL.tflite given");
   return a;
 }
 
-std::vector<uint8_t> ReadFile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) Die(path + ": cannot open");
-  std::vector<uint8_t> bytes;
-  uint8_t chunk[65536];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
-  std::fclose(f);
-  return bytes;
+qk::Model Load(const Args& a) {
+  qk_model* raw = nullptr;
+  qk_status s;
+  if (a.naive) {
+    qk::rt::InterpreterOptions options;
+    options.isa = a.isa;
+    options.naive_requantization = true;
+    s = qk::rt::LoadModelFile(a.model, options, &raw);
+  } else {
+    s = qk_model_load_file(a.model.c_str(), static_cast<qk_isa>(static_cast<int>(a.isa)), &raw);
+  }
+  if (s != QK_OK) Die(qk_last_error());
+  return qk::Model(raw);
 }
 
-void WriteFile(const std::string& path, const uint8_t* data, size_t size) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr || std::fwrite(data, 1, size, f) != size) Die(path + ": cannot write");
-  std::fclose(f);
-}
-
-// Reads a gzip'd IDX file: magic (2 zero bytes, type 0x08 = ubyte, rank), big-endian dims, data.
-std::vector<uint8_t> ReadIdx(const std::string& path, int rank, std::vector<uint32_t>* dims) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) Die(path + ": cannot open");
-  std::vector<uint8_t> bytes;
-  uint8_t chunk[65536];
-  int n;
-  while ((n = gzread(f, chunk, sizeof(chunk))) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
-  const bool read_error = n < 0;
-  gzclose(f);
-  if (read_error) Die(path + ": gzip read error");
-  const size_t header = 4 + 4 * size_t(rank);
-  if (bytes.size() < header || bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08 ||
-      bytes[3] != rank) {
-    Die(path + ": not an IDX ubyte file of rank " + std::to_string(rank));
-  }
-  size_t total = 1;
-  dims->clear();
-  for (int d = 0; d < rank; ++d) {
-    const uint8_t* p = &bytes[4 + 4 * d];
-    dims->push_back(uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]);
-    total *= dims->back();
-  }
-  if (bytes.size() - header != total) Die(path + ": size does not match the IDX header");
-  return std::vector<uint8_t>(bytes.begin() + header, bytes.end());
-}
-
-// Argmax over a quantized output (signed for int8), first index on ties.
-int Argmax(const Tensor& t, const uint8_t* data) {
-  int best = 0;
-  for (size_t i = 1; i < t.elements(); ++i) {
-    const int v = t.type == TensorType::kInt8 ? int(int8_t(data[i])) : int(data[i]);
-    const int b = t.type == TensorType::kInt8 ? int(int8_t(data[best])) : int(data[best]);
-    if (v > b) best = int(i);
-  }
-  return best;
-}
-
-void Invoke(Interpreter* interp) {
-  std::string error;
-  if (!interp->Invoke(&error)) Die("invoke failed: " + error);
-}
-
-int RunMnist(const Args& a, Interpreter* interp) {
-  std::vector<uint32_t> idims, ldims;
-  const std::vector<uint8_t> images = ReadIdx(a.mnist_images, 3, &idims);
-  const std::vector<uint8_t> labels = ReadIdx(a.mnist_labels, 1, &ldims);
-  const size_t count = idims[0], pixels = size_t(idims[1]) * idims[2];
-  if (ldims[0] != count) Die("image and label counts differ");
-  const Tensor& in = interp->input_tensor(0);
-  const Tensor& out = interp->output_tensor(0);
-  if (in.elements() != pixels || (in.type != TensorType::kInt8 && in.type != TensorType::kUInt8)) {
-    Die("model input is not an 8-bit tensor of " + std::to_string(pixels) + " pixels");
-  }
-  if (out.type != TensorType::kInt8 && out.type != TensorType::kUInt8) {
-    Die("model output is not 8-bit");
-  }
-  // The input quantization: q = round(pixel / 255 / scale) + zero_point, clamped to the type.
-  uint8_t lut[256];
-  const int lo = in.type == TensorType::kInt8 ? -128 : 0, hi = lo + 255;
-  for (int p = 0; p < 256; ++p) {
-    const long q = std::lround(p / 255.0 / double(in.scale())) + in.zero_point();
-    lut[p] = uint8_t(std::min<long>(std::max<long>(q, lo), hi));
-  }
-  std::vector<uint8_t> all_outputs;
-  all_outputs.reserve(count * out.bytes());
-  size_t correct = 0;
-  uint8_t* x = interp->input_data(0);
-  const auto t0 = std::chrono::steady_clock::now();
-  for (size_t n = 0; n < count; ++n) {
-    const uint8_t* img = &images[n * pixels];
-    for (size_t i = 0; i < pixels; ++i) x[i] = lut[img[i]];
-    Invoke(interp);
-    const uint8_t* y = interp->output_data(0);
-    all_outputs.insert(all_outputs.end(), y, y + out.bytes());
-    if (Argmax(out, y) == labels[n]) ++correct;
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("accuracy %.4f (%zu/%zu)\n", double(correct) / double(count), correct, count);
-  std::printf("%.0f images/s (%zu images in %.3f s)\n", double(count) / seconds, count, seconds);
-  if (!a.compare.empty()) {
-    const std::vector<uint8_t> want = ReadFile(a.compare[0]);
-    if (want != all_outputs) {
-      size_t i = 0;
-      while (i < std::min(want.size(), all_outputs.size()) && want[i] == all_outputs[i]) ++i;
-      std::printf("MISMATCH with %s: first difference at byte %zu (record %zu)\n",
-                  a.compare[0].c_str(), i, i / out.bytes());
-      return 1;
-    }
-    std::printf("outputs identical to %s (%zu records)\n", a.compare[0].c_str(), count);
-  }
-  return 0;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  const Args a = ParseArgs(argc, argv);
-  if (a.isa != qk::Isa::kAuto && !qk::IsaSupported(a.isa)) {
-    Die(std::string("ISA ") + qk::IsaName(a.isa) + " is not supported on this CPU/build");
-  }
-  qk::rt::Model model;
-  std::string error;
-  if (!qk::rt::ReadModelFile(a.model, &model, &error)) Die(error);
-  qk::rt::InterpreterOptions options;
-  options.isa = a.isa;
-  options.naive_requantization = a.naive;
-  std::unique_ptr<Interpreter> interp;
-  if (!Interpreter::Create(std::move(model), options, &interp, &error)) Die(a.model + ": " + error);
-  const qk::rt::Model& m = interp->model();
-  if (a.verbose) {
-    std::printf("isa %s, arena %zu bytes, workspace %zu bytes\n",
-                qk::IsaName(a.isa == qk::Isa::kAuto ? qk::DefaultIsa() : a.isa),
-                interp->arena_bytes(), interp->workspace_bytes());
-    for (size_t i = 0; i < m.operators.size(); ++i) {
-      std::printf("op %zu %s: %s\n", i, m.operators[i].name.c_str(),
-                  interp->kernel_name(int(i)).c_str());
-    }
-  }
-  if (!a.mnist_images.empty()) return RunMnist(a, interp.get());
-
-  if (!a.inputs.empty() && a.inputs.size() != interp->num_inputs()) {
-    Die("the model has " + std::to_string(interp->num_inputs()) + " inputs, " +
+void SetInputs(const Args& a, qk::Model* model) {
+  if (!a.inputs.empty() && a.inputs.size() != size_t(model->num_inputs())) {
+    Die("the model has " + std::to_string(model->num_inputs()) + " inputs, " +
         std::to_string(a.inputs.size()) + " --input files given");
   }
   for (size_t i = 0; i < a.inputs.size(); ++i) {
     const std::vector<uint8_t> bytes = ReadFile(a.inputs[i]);
-    const size_t want = interp->input_tensor(i).bytes();
-    if (bytes.size() != want) {
-      Die(a.inputs[i] + ": " + std::to_string(bytes.size()) + " bytes, input " +
-          std::to_string(i) + " needs " + std::to_string(want));
+    qk_tensor_info info;
+    qk::Status s = model->InputInfo(int(i), &info);
+    if (s.ok() && bytes.size() != info.bytes) {
+      Die(a.inputs[i] + ": " + std::to_string(bytes.size()) + " bytes, input " + std::to_string(i) +
+          " needs " + std::to_string(info.bytes));
     }
-    std::memcpy(interp->input_data(i), bytes.data(), want);
+    if (s.ok()) s = model->SetInput(int(i), bytes.data(), bytes.size());
+    if (!s.ok()) Die(s.message());
   }
-  std::function<void(int)> dump;
-  if (!a.dump_dir.empty()) {
-    dump = [&](int op) {
-      for (int t : m.operators[op].outputs) {
-        const std::string path = a.dump_dir + "/" + std::to_string(op) + "_" +
-                                 m.operators[op].name + "_" + std::to_string(t) + ".bin";
-        WriteFile(path, interp->tensor_data(t), m.tensors[t].bytes());
-      }
-    };
-  }
-  if (!interp->Invoke(&error, dump)) Die("invoke failed: " + error);
+}
 
-  if (a.bench > 0) {
-    const auto t0 = std::chrono::steady_clock::now();
-    for (long i = 0; i < a.bench; ++i) Invoke(interp.get());
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%ld invokes in %.3f s: %.3f ms/invoke, %.1f invokes/s\n", a.bench, s,
-                1e3 * s / double(a.bench), double(a.bench) / s);
-  }
-  if (!a.outputs.empty() && a.outputs.size() != interp->num_outputs()) {
-    Die("the model has " + std::to_string(interp->num_outputs()) + " outputs, " +
-        std::to_string(a.outputs.size()) + " --output files given");
-  }
-  for (size_t i = 0; i < a.outputs.size(); ++i) {
-    WriteFile(a.outputs[i], interp->output_data(i), interp->output_tensor(i).bytes());
+void Bench(long count, RunObserver* observer) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < count; ++i) observer->Invoke();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("%ld invokes in %.3f s: %.3f ms/invoke, %.1f invokes/s\n", count, s,
+              1e3 * s / double(count), double(count) / s);
+}
+
+// Writes (--output) or compares (--compare) the outputs; returns the exit status.
+int HandleOutputs(const Args& a, const qk::Model& model) {
+  const size_t n = size_t(model.num_outputs());
+  for (const auto* files : {&a.outputs, &a.compare}) {
+    if (!files->empty() && files->size() != n) {
+      Die("the model has " + std::to_string(n) + " outputs, " + std::to_string(files->size()) +
+          (files == &a.outputs ? " --output" : " --compare") + " files given");
+    }
   }
   int status = 0;
-  if (!a.compare.empty()) {
-    if (a.compare.size() != interp->num_outputs()) {
-      Die("the model has " + std::to_string(interp->num_outputs()) + " outputs, " +
-          std::to_string(a.compare.size()) + " --compare files given");
-    }
-    for (size_t i = 0; i < a.compare.size(); ++i) {
-      const std::vector<uint8_t> want = ReadFile(a.compare[i]);
-      const uint8_t* got = interp->output_data(i);
-      const size_t n = interp->output_tensor(i).bytes();
-      if (want.size() != n || std::memcmp(want.data(), got, n) != 0) {
-        std::printf("output %zu differs from %s\n", i, a.compare[i].c_str());
-        status = 1;
-      } else {
-        std::printf("output %zu identical to %s\n", i, a.compare[i].c_str());
-      }
-    }
+  for (size_t i = 0; i < n && (!a.outputs.empty() || !a.compare.empty()); ++i) {
+    std::vector<uint8_t> got;
+    const qk::Status s = model.GetOutput(int(i), &got);
+    if (!s.ok()) Die(s.message());
+    if (!a.outputs.empty()) WriteFile(a.outputs[i], got.data(), got.size());
+    if (a.compare.empty()) continue;
+    const bool same = ReadFile(a.compare[i]) == got;
+    std::printf("output %zu %s %s\n", i, same ? "identical to" : "differs from",
+                a.compare[i].c_str());
+    if (!same) status = 1;
   }
+  return status;
+}
+
+}  // namespace
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "qk-run: %s\n", message.c_str());
+  std::exit(qk::tools::kExitUsage);
+}
+
+}  // namespace qkrun
+
+int main(int argc, char** argv) {
+  using namespace qkrun;
+  const Args a = ParseArgs(argc, argv);
+  std::string error;
+  if (!qk::tools::CheckIsaEnvironment(&error)) Die(error);
+  qk::Model model = Load(a);
+  if (a.verbose) PrintModelDetails(model);
+  if (!a.mnist_images.empty()) return RunMnist(a, &model);
+
+  SetInputs(a, &model);
+  RunObserver observer(model.get(), a.dump_dir, a.time);
+  observer.Invoke();
+  if (a.bench > 0) Bench(a.bench, &observer);
+  if (a.time) observer.PrintTimes();
+  const int status = HandleOutputs(a, model);
+  if (a.outputs.empty()) PrintOutputSummary(model);
   return status;
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qkernels/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -113,6 +115,9 @@ qk_isa qk_default_isa(void);
 qk_status qk_set_isa_override(qk_isa isa);
 
 const char* qk_last_error(void);
+
+/* The library's version, "MAJOR.MINOR.PATCH" (QKERNELS_VERSION_STRING of the build). */
+const char* qk_version(void);
 
 #ifdef __cplusplus
 }

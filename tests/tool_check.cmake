@@ -1,5 +1,7 @@
-# ctest helper: runs qk-run and checks its exit code and output.
-#   -DQK_RUN=<path> [-DEMULATOR=<|-separated command>] -DARGS=<|-separated arguments> -DEXPECT_RC=<n> [-DEXPECT_REGEX=<regex>]
+# ctest helper: runs a tool (qk-run, qk-conformance, qk-bench) and checks its exit code and output
+# (stdout and stderr together).
+#   -DTOOL=<path> [-DEMULATOR=<|-separated command>] -DARGS=<|-separated arguments> -DEXPECT_RC=<n>
+#   [-DEXPECT_REGEX=<regex>]
 #   [-DNEEDS_SHARED=<dir>] (skip, printing SKIPPED, when absent unless QK_REQUIRE_SHARED=1)
 #   [-DDUMP_DIR=<dir> -DGOLDEN_DIR=<dir>] (after the run, every golden file must be in DUMP_DIR
 #   with identical bytes)
@@ -16,11 +18,11 @@ if(DEFINED DUMP_DIR)
 endif()
 string(REPLACE "|" ";" args "${ARGS}")
 string(REPLACE "|" ";" emulator "${EMULATOR}")
-execute_process(COMMAND ${emulator} ${QK_RUN} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+execute_process(COMMAND ${emulator} ${TOOL} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out
                 ERROR_VARIABLE err)
 message("${out}${err}")
 if(NOT rc EQUAL EXPECT_RC)
-  message(FATAL_ERROR "qk-run exited with ${rc}, expected ${EXPECT_RC}")
+  message(FATAL_ERROR "${TOOL} exited with ${rc}, expected ${EXPECT_RC}")
 endif()
 if(DEFINED EXPECT_REGEX AND NOT "${out}${err}" MATCHES "${EXPECT_REGEX}")
   message(FATAL_ERROR "output does not match '${EXPECT_REGEX}'")
