@@ -263,9 +263,9 @@ def fixture_function():
              for i in range(16)]
     return (["\tmov\tx3, 0", ".Louter:", "\tmov\tx5, 0", "\tbl\tabort", ".Lcold:",
              "\tadd\tx5, x5, 1", "\tbic\tv1.16b, v1.16b, v2.16b", "\tcmp\tx5, x6",
-             "\tbne\t.Lcold", "\tb\t2f", "\tmul\tx9, x9, x9", "2:", "\tldp\tq24, q25, [x2]",
+             "\tbne\t.Lcold", "\tb\t1f", "\tmul\tx9, x9, x9", "1:", "\tldp\tq24, q25, [x2]",
              "\tldr\td0, [x1, x3]", "\tadd\tx2, x2, 32", "\tadd\tx3, x3, 8"] + smlal +
-            ["\tbsl\tv3.16b, v4.16b, v5.16b", "\tcmp\tx0, x3", "\tb.hi\t2b", "\tadd\tx7, x7, 1",
+            ["\tbsl\tv3.16b, v4.16b, v5.16b", "\tcmp\tx0, x3", "\tb.hi\t1b", "\tadd\tx7, x7, 1",
              "\tcmp\tx7, x8", "\tbne\t.Louter", "\tret"])
 
 

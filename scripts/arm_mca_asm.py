@@ -18,6 +18,7 @@ LANES = re.compile(r"^v\d+\.(\d+)[bhsd]$")
 CONDITIONS = "eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al|nv"
 BRANCH = re.compile(r"^(?:b|cbz|cbnz|tbz|tbnz|b\.?(?:%s))$" % CONDITIONS)
 LABEL = re.compile(r"^([.\w$]+):")
+LOOP_LABEL = ".Lqk_mca_loop"
 
 
 def instruction_macs(mnemonic, operands):
@@ -80,9 +81,9 @@ def find_loops(lines):
 
 def hot_loop(lines):
     """The innermost loop (one with no other loop inside) that has the most MACs, the first one on
-    a tie, or None. A dict: macs; instructions (their lines); source, the loop as assembly llvm-mca
-    accepts (its label first, so that the closing branch resolves); inner_branches, the branches
-    inside it besides the closing one."""
+    a tie, or None. A dict: macs; instructions (their lines); source, the loop as llvm-mca reads
+    it (under a label of its own that the closing branch names: llvm-mca rejects `b.ne 1b`, it
+    reads `1b` as a number); inner_branches, the branches inside it besides the closing one."""
     loops, instructions = find_loops(lines)
     best = None
     for first, last, label in loops:
@@ -92,7 +93,9 @@ def hot_loop(lines):
         macs = sum(instruction_macs(m, ops) for m, ops, _ in body)
         if macs > 0 and (best is None or macs > best["macs"]):
             text = [t for _, _, t in body]
-            best = {"macs": macs, "instructions": text, "source": [label + ":"] + text,
+            closing = text[-1][:text[-1].rindex(body[-1][1][-1])] + LOOP_LABEL
+            best = {"macs": macs, "instructions": text,
+                    "source": [LOOP_LABEL + ":"] + text[:-1] + [closing],
                     "inner_branches": sum(1 for m, _, _ in body[:-1] if BRANCH.match(m))}
     return best
 
