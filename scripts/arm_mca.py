@@ -361,8 +361,7 @@ def main():
     for kernel in kernels:
         if args.verbose:
             print(describe(kernel), file=sys.stderr)
-            if args.verbose and kernel["inner_branches"]:
-                print("\n".join("#     " + t for t in kernel["source"]), file=sys.stderr)
+            print("\n".join("#     " + t for t in kernel["source"]), file=sys.stderr)
         if tile_problem(kernel):
             warn("%s: %s" % (kernel["name"], tile_problem(kernel)))
         values = measure(kernel, args.mca, args.verbose)
