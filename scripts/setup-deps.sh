@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages qkernels needs: the build and test dependencies, the optional
-# benchmark peers, and (with --arm) the aarch64 cross toolchain and qemu. Idempotent.
+# benchmark peers, and (with --arm) the aarch64 cross toolchain, its arm64 libraries and llvm-16
+# (llvm-mca-16, for scripts/arm-mca.sh). Idempotent.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -10,7 +11,7 @@ native=(cmake g++ make pkg-config libxsimd-dev libcpuinfo-dev libgtest-dev libgm
         libbenchmark-dev libflatbuffers-dev flatbuffers-compiler zlib1g-dev
         libdnnl-dev libxnnpack-dev libpthreadpool-dev libgemmlowp-dev python3 python3-matplotlib
         clang-14 libclang-rt-14-dev qemu-user)
-arm=(g++-aarch64-linux-gnu libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
+arm=(g++-aarch64-linux-gnu llvm-16 libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
      libcpuinfo0:arm64 libxsimd-dev:arm64 zlib1g-dev:arm64 libflatbuffers-dev:arm64)
 
 want_arm=0
