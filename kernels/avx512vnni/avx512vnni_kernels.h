@@ -1,0 +1,16 @@
+// The AVX-512 VNNI kernels registered in avx512vnni_table.cc (declarations only, no intrinsics).
+#ifndef QKERNELS_KERNELS_AVX512VNNI_AVX512VNNI_KERNELS_H_
+#define QKERNELS_KERNELS_AVX512VNNI_AVX512VNNI_KERNELS_H_
+
+#include "kernels/driver/gemm_conv_driver.h"
+
+namespace qk {
+namespace avx512vnni {
+
+// gemm_conv_6x64c4__avx512vnni.cc: conv2d and fully connected, int8 and uint8.
+extern const driver::GemmConvConfig kGemmConv;
+
+}  // namespace avx512vnni
+}  // namespace qk
+
+#endif  // QKERNELS_KERNELS_AVX512VNNI_AVX512VNNI_KERNELS_H_
