@@ -2,6 +2,7 @@
 #ifndef QKERNELS_KERNELS_AVX2_AVX2_KERNELS_H_
 #define QKERNELS_KERNELS_AVX2_AVX2_KERNELS_H_
 
+#include "kernels/driver/gemm_conv_driver.h"
 #include "src/kernel.h"
 
 namespace qk {
@@ -10,18 +11,8 @@ namespace avx2 {
 using internal::OpDesc;
 using internal::PackedData;
 
-// conv_gemm_avx2.cc: int8/uint8 through the 6x16c2 int16 GEMM (pack: PackGemmWeights).
-void ConvIgemmRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
-                  void* workspace);
-void PointwiseGemmRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
-                      void* workspace);
-
-// gemm16x8_avx2.cc: int16x8 conv2d / fully connected through the same GEMM, int64 accumulators.
-void PackGemm16x8Weights(const OpDesc& d, PackedData* data);
-void ConvIgemm16x8Run(const OpDesc& d, const PackedData& data, const void* input, void* output,
-                      void* workspace);
-void PointwiseGemm16x8Run(const OpDesc& d, const PackedData& data, const void* input,
-                          void* output, void* workspace);
+// gemm_conv_6x16c2__avx2.cc: conv2d and fully connected, int8, uint8 and int16x8.
+extern const driver::GemmConvConfig kGemmConv;
 
 // fc_gemv_avx2.cc: int8/uint8 fully connected, 8 outputs x 16 inputs per step.
 void PackGemvWeights(const OpDesc& d, PackedData* data);
