@@ -378,23 +378,6 @@ void RangeRunner::Run() {
 
 void GemmTilesAvx512(const GemmTiles& r) { RangeRunner(r).Run(); }
 
-// The per-column block [bias'][multiplier][shift], groups * np entries each.
-void PackChannels(const OpDesc& d, const GemmGeometry& g, const int32_t* column_bias,
-                  PackedData* p) {
-  const size_t cols = size_t(g.groups) * g.np;
-  p->packed_bias.assign(3 * cols, 0);
-  int32_t* bias = p->packed_bias.data();
-  std::copy(column_bias, column_bias + cols, bias);
-  for (int grp = 0; grp < g.groups; ++grp) {
-    for (int j = 0; j < g.n; ++j) {
-      const size_t col = size_t(grp) * g.np + j;
-      bias[cols + col] = p->multiplier[size_t(grp) * g.n + j];
-      bias[2 * cols + col] = p->shift[size_t(grp) * g.n + j];
-    }
-  }
-  (void)d;
-}
-
 // n input bytes into A (x ^ 0x80 for int8, x for uint8): masked loads and stores for the tail, so
 // exactly n bytes are read and written.
 void ConvertRun(const void* src, int64_t n, DataType type, driver::AFormat, int32_t, void* dst) {
@@ -418,7 +401,7 @@ const driver::GemmConvConfig kGemmConv = {
     /*reads_input=*/true, /*padded_image=*/true,
     // A rows per block: the block (mc x kp bytes) stays in L2 while every panel runs over it.
     /*a_block_bytes=*/160 * 1024, /*max_block_rows=*/int64_t{1} << 40, kSmallK, kSmallKMaxN,
-    PackChannels, /*pack_extra=*/nullptr, GemmTilesAvx512, ConvertRun};
+    driver::PackColumnParams, /*pack_extra=*/nullptr, GemmTilesAvx512, ConvertRun};
 
 }  // namespace avx512vnni
 }  // namespace qk

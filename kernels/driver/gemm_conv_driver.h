@@ -104,6 +104,11 @@ struct GemmConvConfig {
                   void* dst);
 };
 
+// A pack_channels for microkernels that read [bias'][multiplier][shift], groups * np values each,
+// indexed by packed column (padding columns 0).
+void PackColumnParams(const internal::OpDesc& d, const GemmGeometry& g, const int32_t* column_bias,
+                      internal::PackedData* data);
+
 GemmGeometry GemmGeometryOf(const internal::OpDesc& d, const GemmConvConfig& c);
 ASource ChooseASource(const internal::OpDesc& d, const GemmConvConfig& c);
 void PackGemmConv(const internal::OpDesc& d, const GemmConvConfig& c, internal::PackedData* data);

@@ -64,6 +64,21 @@ uint32_t FoldedBias(const OpDesc& d, const GemmConvConfig& c, int k, uint32_t bi
 
 }  // namespace
 
+void PackColumnParams(const OpDesc&, const GemmGeometry& g, const int32_t* column_bias,
+                      PackedData* data) {
+  const size_t cols = size_t(g.groups) * g.np;
+  data->packed_bias.assign(3 * cols, 0);
+  int32_t* bias = data->packed_bias.data();
+  for (size_t col = 0; col < cols; ++col) bias[col] = column_bias[col];
+  for (int grp = 0; grp < g.groups; ++grp) {
+    for (int j = 0; j < g.n; ++j) {
+      const size_t col = size_t(grp) * g.np + j;
+      bias[cols + col] = data->multiplier[size_t(grp) * g.n + j];
+      bias[2 * cols + col] = data->shift[size_t(grp) * g.n + j];
+    }
+  }
+}
+
 void PackGemmConv(const OpDesc& d, const GemmConvConfig& c, PackedData* data) {
   const GemmGeometry g = GemmGeometryOf(d, c);
   const size_t cols = size_t(g.groups) * g.np;

@@ -8,7 +8,6 @@
 
 #include <cstring>
 
-#include "kernels/neon/arm_gemm.h"
 #include "kernels/neon/neon_kernels.h"
 
 namespace qk {

@@ -1,19 +1,18 @@
-// Internal declarations of the qk::neon kernels that the NEON table registers (no intrinsics).
+// The plain NEON (Armv8.0) kernels registered in neon_table.cc (declarations only, no intrinsics).
 #ifndef QKERNELS_KERNELS_NEON_NEON_KERNELS_H_
 #define QKERNELS_KERNELS_NEON_NEON_KERNELS_H_
 
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/driver/gemm_conv_driver.h"
 #include "src/kernel.h"
 
 namespace qk {
 namespace neon {
 
-void qs8_gemm_4x8c8__neon(size_t kpad, const void* const* a, const void* b, int32_t zp,
-                          int32_t* acc);
-void qu8_gemm_4x8c8__neon(size_t kpad, const void* const* a, const void* b, int32_t zp,
-                          int32_t* acc);
+// gemm_conv_4x8c8__neon.cc: int8 and uint8 conv2d and fully connected.
+extern const driver::GemmConvConfig kGemmConv;
 
 // Depthwise int8 and uint8 (any depth multiplier).
 bool DepthMultiplierIsOne(const internal::OpDesc& d);
@@ -29,6 +28,12 @@ void RunDepthwiseInt16(const internal::OpDesc& d, const internal::PackedData& p,
 void PackConvInt16(const internal::OpDesc& d, internal::PackedData* data);
 void RunConvInt16(const internal::OpDesc& d, const internal::PackedData& p, const void* input,
                   void* output, void* workspace);
+
+// out[i] = clamp(MultiplyByQuantizedMultiplier(acc[i] + bias[i], multiplier[i], shift[i]) +
+// output_zp, act_min, act_max) for n consecutive channels, stored as int8 or uint8 (d.type).
+// Reads exactly n entries of each array and writes exactly n outputs.
+void RequantizeRow(const internal::OpDesc& d, const int32_t* acc, const int32_t* bias,
+                   const int32_t* multiplier, const int32_t* shift, int n, void* out);
 
 }  // namespace neon
 }  // namespace qk

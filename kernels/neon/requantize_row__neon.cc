@@ -5,12 +5,14 @@
 
 #include <cstring>
 
-#include "kernels/neon/arm_gemm.h"
-#include "kernels/neon/requantize_neon.h"
+#include "kernels/arm/requantize_arm.h"
+#include "kernels/neon/neon_kernels.h"
 
 namespace qk {
 namespace neon {
 namespace {
+
+using arm::MultiplyByQuantizedMultiplier;
 
 // clamp(scaled + zp, lo, hi) == clamp(scaled, lo - zp, hi - zp) + zp without any overflow:
 // the reference adds in 64 bits; here the clamp comes first and the sum is within [lo, hi].
@@ -64,20 +66,6 @@ void RequantizeRow(const internal::OpDesc& d, const int32_t* acc, const int32_t*
     RequantizeRowTyped(d, acc, bias, multiplier, shift, n, static_cast<uint8_t*>(out));
   } else {
     RequantizeRowTyped(d, acc, bias, multiplier, shift, n, static_cast<int8_t*>(out));
-  }
-}
-
-void MultiplyByQuantizedMultiplierN(const int32_t* x, const int32_t* multiplier,
-                                    const int32_t* shift, int n, Rounding rounding, int32_t* out) {
-  for (int i = 0; i < n; i += 4) {
-    const int m = n - i < 4 ? n - i : 4;
-    int32_t a[4] = {0, 0, 0, 0}, mu[4] = {0, 0, 0, 0}, sh[4] = {0, 0, 0, 0}, r[4];
-    std::memcpy(a, x + i, m * sizeof(int32_t));
-    std::memcpy(mu, multiplier + i, m * sizeof(int32_t));
-    std::memcpy(sh, shift + i, m * sizeof(int32_t));
-    vst1q_s32(r, MultiplyByQuantizedMultiplier(vld1q_s32(a), vld1q_s32(mu), vld1q_s32(sh),
-                                               rounding));
-    std::memcpy(out + i, r, m * sizeof(int32_t));
   }
 }
 

@@ -1,5 +1,5 @@
 # Armv8.2 dotprod kernels, compiled with QK_FLAGS_NEONDOT (-march=armv8.2-a+dotprod).
 set(QK_NEONDOT_SOURCES
-  qs8_gemm_4x16c4__neondot.cc
+  gemm_conv_4x16c4__neondot.cc
   neondot_table.cc
 )
