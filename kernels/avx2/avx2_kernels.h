@@ -2,6 +2,7 @@
 #ifndef QKERNELS_KERNELS_AVX2_AVX2_KERNELS_H_
 #define QKERNELS_KERNELS_AVX2_AVX2_KERNELS_H_
 
+#include "kernels/driver/dwconv_driver.h"
 #include "kernels/driver/gemm_conv_driver.h"
 #include "src/kernel.h"
 
@@ -20,11 +21,9 @@ size_t GemvWorkspaceBytes(const OpDesc& d);
 void GemvRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
              void* workspace);
 
-// dwconv_avx2.cc: int8/uint8/int16x8 depthwise conv2d, 16 channels x 2 taps per step.
+// dwconv_16c2__avx2.cc: int8/uint8/int16x8 depthwise conv2d, 16 channels x 2 taps per step.
+extern const driver::DwConvConfig kDwConv;
 void PackDwWeights(const OpDesc& d, PackedData* data);
-size_t DwWorkspaceBytes(const OpDesc& d);
-void DwRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
-           void* workspace);
 
 }  // namespace avx2
 }  // namespace qk

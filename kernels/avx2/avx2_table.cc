@@ -19,6 +19,7 @@ bool FcBatched(const OpDesc& d) { return d.batch >= 4; }
 
 void AppendKernels(std::vector<Kernel>* table) {
   using Gemm = driver::GemmConvRow<kGemmConv>;
+  using Dw = driver::DwConvRow<kDwConv>;
   const Isa isa = Isa::kAvx2;
   const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
   const OpKind dw = OpKind::kDepthwiseConv2D;
@@ -36,9 +37,9 @@ void AppendKernels(std::vector<Kernel>* table) {
        Gemm::Workspace, Gemm::Run},
       {isa, conv, s16, "qs16x8_conv_im2col_6x16c2__avx2", Gemm::Always, Gemm::Pack,
        Gemm::Workspace, Gemm::Run},
-      {isa, dw, s8, "qs8_dwconv_16c2__avx2", Always, PackDwWeights, DwWorkspaceBytes, DwRun},
-      {isa, dw, u8, "qu8_dwconv_16c2__avx2", Always, PackDwWeights, DwWorkspaceBytes, DwRun},
-      {isa, dw, s16, "qs16x8_dwconv_16c2__avx2", Always, PackDwWeights, DwWorkspaceBytes, DwRun},
+      {isa, dw, s8, "qs8_dwconv_16c2__avx2", Always, PackDwWeights, Dw::Workspace, Dw::Run},
+      {isa, dw, u8, "qu8_dwconv_16c2__avx2", Always, PackDwWeights, Dw::Workspace, Dw::Run},
+      {isa, dw, s16, "qs16x8_dwconv_16c2__avx2", Always, PackDwWeights, Dw::Workspace, Dw::Run},
       {isa, fc, s8, "qs8_fc_6x16c2__avx2", FcBatched, Gemm::Pack, Gemm::Workspace, Gemm::Run},
       {isa, fc, s8, "qs8_fc_gemv_8x16__avx2", Always, PackGemvWeights, GemvWorkspaceBytes, GemvRun},
       {isa, fc, u8, "qu8_fc_6x16c2__avx2", FcBatched, Gemm::Pack, Gemm::Workspace, Gemm::Run},

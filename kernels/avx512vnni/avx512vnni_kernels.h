@@ -2,6 +2,7 @@
 #ifndef QKERNELS_KERNELS_AVX512VNNI_AVX512VNNI_KERNELS_H_
 #define QKERNELS_KERNELS_AVX512VNNI_AVX512VNNI_KERNELS_H_
 
+#include "kernels/driver/dwconv_driver.h"
 #include "kernels/driver/gemm_conv_driver.h"
 
 namespace qk {
@@ -9,6 +10,11 @@ namespace avx512vnni {
 
 // gemm_conv_6x64c4__avx512vnni.cc: conv2d and fully connected, int8 and uint8.
 extern const driver::GemmConvConfig kGemmConv;
+
+// dwconv_64c4__avx512vnni.cc: int8 depthwise conv2d (kernels of at most 64 taps).
+extern const driver::DwConvConfig kDwConv;
+bool DwApplies(const internal::OpDesc& d);
+void PackDw(const internal::OpDesc& d, internal::PackedData* p);
 
 }  // namespace avx512vnni
 }  // namespace qk

@@ -4,7 +4,6 @@
 
 #include "kernels/avx512vnni/avx512vnni_kernels.h"
 #include "kernels/avx512vnni/conv_smallk_avx512vnni.h"
-#include "kernels/avx512vnni/dwconv_avx512vnni.h"
 
 namespace qk {
 namespace avx512vnni {
@@ -14,6 +13,7 @@ using internal::OpKind;
 
 void AppendKernels(std::vector<Kernel>* table) {
   using Gemm = driver::GemmConvRow<kGemmConv>;
+  using Dw = driver::DwConvRow<kDwConv>;
   const Isa isa = Isa::kAvx512Vnni;
   const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
   const DataType s8 = DataType::kInt8, u8 = DataType::kUInt8;
@@ -31,7 +31,7 @@ void AppendKernels(std::vector<Kernel>* table) {
       {isa, conv, u8, "qu8_conv_im2col_6x64c4__avx512vnni", Gemm::Always, Gemm::Pack,
        Gemm::Workspace, Gemm::Run},
       {isa, OpKind::kDepthwiseConv2D, s8, "qs8_dwconv_64c4__avx512vnni", DwApplies, PackDw,
-       nullptr, RunDw},
+       Dw::Workspace, Dw::Run},
       {isa, fc, s8, "qs8_fc_6x64c4__avx512vnni", Gemm::Always, Gemm::Pack, Gemm::Workspace,
        Gemm::Run},
       {isa, fc, u8, "qu8_fc_6x64c4__avx512vnni", Gemm::Always, Gemm::Pack, Gemm::Workspace,

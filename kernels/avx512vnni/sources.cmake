@@ -2,7 +2,7 @@
 set(QK_AVX512VNNI_SOURCES
   avx512vnni_table.cc
   conv_smallk_avx512vnni.cc
-  dwconv_avx512vnni.cc
+  dwconv_64c4__avx512vnni.cc
   gemm_conv_6x64c4__avx512vnni.cc
   requantize_lanes_avx512vnni.cc
 )

@@ -1,8 +1,7 @@
 // The plain NEON (Armv8.0) rows of the kernel table. Every op and data type has a row:
 // int8/uint8 conv and fully connected through the GEMM-conv driver with the 4x8c8 microkernel
 // (1x1: pointwise ops; igemm: taps from a padded image; im2col: the rest), int8/uint8 depthwise,
-// int16x8 conv and FC, int16x8 depthwise with depth multiplier 1 (a larger multiplier falls back
-// to scalar there).
+// int16x8 conv and FC, int16x8 depthwise. The depthwise rows run on the depthwise-conv driver.
 #include <vector>
 
 #include "kernels/neon/neon_kernels.h"
@@ -15,6 +14,8 @@ using internal::OpKind;
 
 void AppendKernels(std::vector<Kernel>* table) {
   using Gemm = driver::GemmConvRow<kGemmConv>;
+  using Dw = driver::DwConvRow<kDwConv>;
+  using Dw16 = driver::DwConvRow<kDwConv16>;
   const Isa isa = Isa::kNeon;
   const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
   const OpKind dw = OpKind::kDepthwiseConv2D;
@@ -32,15 +33,15 @@ void AppendKernels(std::vector<Kernel>* table) {
        Gemm::Run},
       {isa, conv, u8, "qu8_conv_im2col_4x8c8__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace,
        Gemm::Run},
-      {isa, conv, s16, "qs16x8_conv_c8__neon", AlwaysApplies, PackConvInt16, nullptr,
+      {isa, conv, s16, "qs16x8_conv_c8__neon", Gemm::Always, PackConvInt16, nullptr,
        RunConvInt16},
-      {isa, dw, s8, "qs8_dwconv_8c__neon", AlwaysApplies, PackDepthwise, nullptr, RunDepthwise},
-      {isa, dw, u8, "qu8_dwconv_8c__neon", AlwaysApplies, PackDepthwise, nullptr, RunDepthwise},
-      {isa, dw, s16, "qs16x8_dwconv_4c__neon", DepthMultiplierIsOne, PackDepthwise, nullptr,
-       RunDepthwiseInt16},
+      {isa, dw, s8, "qs8_dwconv_8c__neon", Gemm::Always, PackDw8, Dw::Workspace, Dw::Run},
+      {isa, dw, u8, "qu8_dwconv_8c__neon", Gemm::Always, PackDw8, Dw::Workspace, Dw::Run},
+      {isa, dw, s16, "qs16x8_dwconv_4c__neon", Gemm::Always, PackDw16, Dw16::Workspace,
+       Dw16::Run},
       {isa, fc, s8, "qs8_fc_4x8c8__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace, Gemm::Run},
       {isa, fc, u8, "qu8_fc_4x8c8__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace, Gemm::Run},
-      {isa, fc, s16, "qs16x8_fc_c8__neon", AlwaysApplies, PackConvInt16, nullptr, RunConvInt16},
+      {isa, fc, s16, "qs16x8_fc_c8__neon", Gemm::Always, PackConvInt16, nullptr, RunConvInt16},
   };
   table->insert(table->end(), std::begin(rows), std::end(rows));
 }
