@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "kernels/avx512vnni/avx512vnni_kernels.h"
-#include "kernels/avx512vnni/conv_smallk_avx512vnni.h"
 
 namespace qk {
 namespace avx512vnni {
@@ -14,12 +13,13 @@ using internal::OpKind;
 void AppendKernels(std::vector<Kernel>* table) {
   using Gemm = driver::GemmConvRow<kGemmConv>;
   using Dw = driver::DwConvRow<kDwConv>;
+  using SmallK = driver::SmallKConvRow<kSmallKConv>;
   const Isa isa = Isa::kAvx512Vnni;
   const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
   const DataType s8 = DataType::kInt8, u8 = DataType::kUInt8;
   const Kernel rows[] = {
       {isa, conv, s8, "qs8_conv_smallk_direct_16x8p2_8x32__avx512vnni", SmallKConvApplies,
-       PackSmallKConv, SmallKConvWorkspaceBytes, RunSmallKConv},
+       PackSmallKConv, SmallK::Workspace, SmallK::Run},
       {isa, conv, s8, "qs8_conv_1x1_6x64c4__avx512vnni", Gemm::Pointwise, Gemm::Pack,
        Gemm::Workspace, Gemm::Run},
       {isa, conv, s8, "qs8_conv_igemm_6x64c4__avx512vnni", Gemm::Image, Gemm::Pack,

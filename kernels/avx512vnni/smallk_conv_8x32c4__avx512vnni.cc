@@ -1,7 +1,8 @@
-// AVX-512 VNNI int8 conv2d for small K and narrow N (out_c <= 32): the first layers (MNIST
-// 3x3x1 -> 32, RGB 3x3x3 -> 32, 3x3x1 -> 8) and pointwise layers with few input channels.
+// The AVX-512 VNNI microkernel of the small-K conv driver (kernels/driver/smallk_conv_driver.h):
+// int8 conv2d for small K and narrow N (out_c <= 32): the first layers (MNIST 3x3x1 -> 32, RGB
+// 3x3x3 -> 32, 3x3x1 -> 8) and pointwise layers with few input channels.
 //
-// The input is first copied into the workspace as x + 128 (x ^ 0x80, so vpdpbusd sees unsigned
+// The driver copies the input into the workspace as x + 128 (x ^ 0x80, so vpdpbusd sees unsigned
 // bytes) with its padding materialized as zp_in + 128, one band of output rows at a time (the
 // padded rows the band reads, about 16 KiB): every output pixel then reads its taps straight
 // from that copy, with no bounds checks. A tap run (one kernel row, kernel_w * in_c contiguous
@@ -16,20 +17,24 @@
 // out_c <= 8 (so no lane is wasted on N = 8), else P = 1 with one or two vectors per pixel.
 // The requantization is requantize_avx512vnni.h's ScaleVectors (float estimate with an exact
 // integer fallback), exact for both rounding modes.
-#include "kernels/avx512vnni/conv_smallk_avx512vnni.h"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <new>
 #include <utility>
 
-#include "kernels/avx512vnni/padded_image_avx512vnni.h"
+#include "kernels/avx512vnni/avx512vnni_kernels.h"
+#include "kernels/driver/a_rows.h"
 #include "kernels/avx512vnni/requantize_avx512vnni.h"
 
 namespace qk {
 namespace avx512vnni {
 namespace {
 
+using driver::PaddedImage;
+using driver::SmallKBand;
+using driver::TapRuns;
 using internal::OpDesc;
 using internal::PackedData;
 
@@ -48,23 +53,11 @@ struct Geometry {
 };
 
 Geometry GeometryOf(const OpDesc& d) {
-  Geometry g{PaddedImage(d), TapRuns(d), 0, 0};
-  g.groups_per_run = (g.runs.bytes + 3) / 4;
+  Geometry g{PaddedImage(d, 1), TapRuns(d), 0, 0};
+  g.groups_per_run = (g.runs.elems + 3) / 4;
   const int64_t k4 = g.runs.Count(d) * g.groups_per_run;
   g.k4 = k4 > kMaxK4 ? kMaxK4 + 1 : static_cast<int>(k4);
   return g;
-}
-
-// The padded image is filled one band of output rows at a time, just before the band's tiles run:
-// at most kBandBytes of padded rows (but at least one output row), so that the tiles read it
-// from L1, and the workspace stays small (for a 224x224 RGB input: 16 KiB instead of 151 KiB).
-constexpr int64_t kBandBytes = 16 << 10;
-
-int64_t BandOutRows(const OpDesc& d, const PaddedImage& image) {
-  const int64_t fit = kBandBytes / std::max<int64_t>(1, image.LineBytes(d));
-  const int64_t span = PaddedImage::RowsRead(d, 1);
-  const int64_t rows = fit >= span ? (fit - span) / d.stride_h + 1 : 1;
-  return std::min<int64_t>(rows, d.out_h);
 }
 
 inline int32_t LoadU32(const uint8_t* p) {
@@ -73,13 +66,15 @@ inline int32_t LoadU32(const uint8_t* p) {
   return v;
 }
 
+// The constants of a call, prepared once into the driver's workspace.
 struct Params {
+  Requant16 rq[2];      // NV entries
+  OutputStage out;
   const int8_t* w;      // [k4][NV][16 lanes][4]
   const int32_t* bias;  // NV * 16 lanes
-  const Requant16* rq;  // NV entries
   bool estimate;        // every entry allows ScaleEstimate
-  const OutputStage* out;
   int n;
+  int variant, k4;      // kBands' indices
   int64_t offset[kMaxK4];  // group g's bytes relative to the pixel's first tap
 };
 
@@ -128,7 +123,7 @@ void Tile(const Params& p, const uint8_t* const* px, int valid, uint8_t* out) {
         ScaleVectors<2>(x, q, p.estimate, z);
         y[0] = z[0], y[1] = zero, y[2] = z[1], y[3] = zero;
       }
-      const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *p.out));
+      const __m512i bytes = InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], p.out));
       uint8_t* dst = out + int64_t{t} * n;
       if (n == 32 && t + 1 < valid) {
         _mm512_storeu_si512(dst, bytes);
@@ -151,7 +146,7 @@ void Tile(const Params& p, const uint8_t* const* px, int valid, uint8_t* out) {
       __m512i y[4];
       ScaleVectors<4>(x, q, p.estimate, y);
       const __m512i bytes =
-          InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], *p.out));
+          InLaneToLinear(RequantizedBytesInLane(y[0], y[1], y[2], y[3], p.out));
       const int pixels = std::min(8, valid - 2 * t);
       uint8_t* dst = out + int64_t{2 * t} * n;
       if (n == 8) {
@@ -194,35 +189,61 @@ void RunBand(const OpDesc& d, const Params& p, int64_t row_step, int64_t col_ste
   }
 }
 
-template <int P, int NV, int T, int K4>
-void RunTiles(const OpDesc& d, const Geometry& g, const Params& p, const uint8_t* in,
-              uint8_t* out, uint8_t* image) {
+using BandFn = void (*)(const OpDesc&, const Params&, int64_t, int64_t, int64_t,
+                       const uint8_t*, uint8_t*);
+template <int P, int NV, int T, size_t... I>
+constexpr std::array<BandFn, kMaxK4> MakeBands(std::index_sequence<I...>) {
   static_assert(T % (2 * P) == 0 && (P == 1 || T % 8 == 0), "tile stores whole groups");
-  const int64_t row_step = g.image.PixelOffset(d, 1, 0);
-  const int64_t col_step = g.image.PixelOffset(d, 0, 1);
-  const int64_t band_rows = BandOutRows(d, g.image);
-  for (int b = 0; b < d.batch; ++b) {
-    for (int64_t oy0 = 0; oy0 < d.out_h; oy0 += band_rows) {
-      const int64_t rows = std::min<int64_t>(band_rows, d.out_h - oy0);
-      const int64_t r0 = oy0 * d.stride_h;
-      g.image.FillRows(d, in, b, r0, r0 + PaddedImage::RowsRead(d, rows), image);
-      RunBand<P, NV, T, K4>(d, p, row_step, col_step, rows * d.out_w, image,
-                            out + ((int64_t{b} * d.out_h + oy0) * d.out_w) * d.out_c);
+  return {&RunBand<P, NV, T, int(I) + 1>...};
+}
+// [variant][K4 - 1]: 2 pixels x 8 channels per vector; 1 vector of 16; 2 vectors of 16.
+const std::array<BandFn, kMaxK4> kBands[3] = {
+    MakeBands<2, 1, 16>(std::make_index_sequence<kMaxK4>()),
+    MakeBands<1, 1, 12>(std::make_index_sequence<kMaxK4>()),
+    MakeBands<1, 2, 8>(std::make_index_sequence<kMaxK4>())};
+
+void Prepare(const OpDesc& d, const PackedData& pd, void* state) {
+  Params& p = *new (state) Params;
+  const Geometry g = GeometryOf(d);
+  const int pv = PixelsPerVector(d), nv = Vectors(d);
+  const int lanes = 16 * nv;
+  const int32_t* bias = pd.packed_bias.data();
+  p.estimate = true;
+  for (int v = 0; v < nv; ++v) {
+    p.rq[v] = MakeRequant16(bias + lanes + 16 * v, bias + 2 * lanes + 16 * v, d.rounding);
+    p.estimate = p.estimate && p.rq[v].estimate;
+  }
+  p.out = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
+  p.w = pd.packed.as<int8_t>();
+  p.bias = bias;
+  p.n = d.out_c;
+  p.variant = pv == 2 ? 0 : nv == 1 ? 1 : 2;
+  p.k4 = g.k4;
+  for (int ky = 0; ky < d.kernel_h; ++ky) {
+    for (int run = 0; run < g.runs.per_row; ++run) {
+      for (int j = 0; j < g.groups_per_run; ++j) {
+        const int group = (ky * g.runs.per_row + run) * g.groups_per_run + j;
+        p.offset[group] = g.runs.Offset(d, g.image, ky, run) + 4 * j;
+      }
     }
   }
 }
 
-using RunTilesFn = void (*)(const OpDesc&, const Geometry&, const Params&, const uint8_t*,
-                            uint8_t*, uint8_t*);
-template <int P, int NV, int T, size_t... I>
-constexpr std::array<RunTilesFn, kMaxK4> MakeRunTiles(std::index_sequence<I...>) {
-  return {&RunTiles<P, NV, T, int(I) + 1>...};
+void Band(const SmallKBand& b) {
+  const Params& p = *static_cast<const Params*>(b.state);
+  kBands[p.variant][p.k4 - 1](*b.desc, p, b.row_step, b.col_step, b.pixels, b.line, b.out);
 }
-// [variant][K4 - 1]: 2 pixels x 8 channels per vector; 1 vector of 16; 2 vectors of 16.
-const std::array<RunTilesFn, kMaxK4> kRunTiles[3] = {
-    MakeRunTiles<2, 1, 16>(std::make_index_sequence<kMaxK4>()),
-    MakeRunTiles<1, 1, 12>(std::make_index_sequence<kMaxK4>()),
-    MakeRunTiles<1, 2, 8>(std::make_index_sequence<kMaxK4>())};
+
+// n input bytes into the padded image as x ^ 0x80: masked loads and stores for the tail.
+void ConvertRun(const void* src, int64_t n, DataType, driver::AFormat, int32_t, void* dst) {
+  const uint8_t* s = static_cast<const uint8_t*>(src);
+  uint8_t* o = static_cast<uint8_t*>(dst);
+  const __m512i flips = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (int64_t j = 0; j < n; j += 64) {
+    const __mmask64 m = FirstBytes(static_cast<int>(std::min<int64_t>(64, n - j)));
+    _mm512_mask_storeu_epi8(o + j, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, s + j), flips));
+  }
+}
 
 }  // namespace
 
@@ -233,14 +254,6 @@ bool SmallKConvApplies(const OpDesc& d) {
   }
   const Geometry g = GeometryOf(d);
   return g.k4 <= kMaxK4 && g.image.Fits(d);
-}
-
-size_t SmallKConvWorkspaceBytes(const OpDesc& d) {
-  // One band of padded rows; the last group of a run may read up to 3 bytes past it: inside the
-  // slack.
-  const PaddedImage image(d);
-  return static_cast<size_t>(PaddedImage::RowsRead(d, BandOutRows(d, image)) * image.LineBytes(d) +
-                             PaddedImage::kSlack);
 }
 
 // packed: [k4][NV][16 lanes][4] weights, lane -> channel (lane % (16 / P)) + 16 v; group
@@ -286,32 +299,11 @@ void PackSmallKConv(const OpDesc& d, PackedData* p) {
   }
 }
 
-void RunSmallKConv(const OpDesc& d, const PackedData& pd, const void* input, void* output,
-                   void* workspace) {
-  const Geometry g = GeometryOf(d);
-  const int pv = PixelsPerVector(d), nv = Vectors(d);
-  const int lanes = 16 * nv;
-  const int32_t* bias = pd.packed_bias.data();
-  Requant16 rq[2];
-  bool estimate = true;
-  for (int v = 0; v < nv; ++v) {
-    rq[v] = MakeRequant16(bias + lanes + 16 * v, bias + 2 * lanes + 16 * v, d.rounding);
-    estimate = estimate && rq[v].estimate;
-  }
-  const OutputStage stage = MakeOutputStage(d.output_zp, d.act_min, d.act_max, false);
-  Params p{pd.packed.as<int8_t>(), bias, rq, estimate, &stage, d.out_c, {}};
-  for (int ky = 0; ky < d.kernel_h; ++ky) {
-    for (int run = 0; run < g.runs.per_row; ++run) {
-      for (int j = 0; j < g.groups_per_run; ++j) {
-        const int group = (ky * g.runs.per_row + run) * g.groups_per_run + j;
-        p.offset[group] = g.runs.Offset(d, g.image, ky, run) + 4 * j;
-      }
-    }
-  }
-  const int variant = pv == 2 ? 0 : nv == 1 ? 1 : 2;
-  kRunTiles[variant][g.k4 - 1](d, g, p, static_cast<const uint8_t*>(input),
-                               static_cast<uint8_t*>(output), static_cast<uint8_t*>(workspace));
-}
+const driver::SmallKConfig kSmallKConv = {
+    driver::AFormat::kXorU8,
+    // Bands of about 16 KiB of padded rows: the tiles read them from L1, and the workspace stays
+    // small (for a 224x224 RGB input: 16 KiB instead of 151 KiB).
+    /*band_bytes=*/16 << 10, sizeof(Params), Prepare, Band, ConvertRun};
 
 }  // namespace avx512vnni
 }  // namespace qk
