@@ -4,6 +4,7 @@
 
 #include "kernels/driver/dwconv_driver.h"
 #include "kernels/driver/gemm_conv_driver.h"
+#include "kernels/driver/gemv_driver.h"
 #include "src/kernel.h"
 
 namespace qk {
@@ -15,11 +16,9 @@ using internal::PackedData;
 // gemm_conv_6x16c2__avx2.cc: conv2d and fully connected, int8, uint8 and int16x8.
 extern const driver::GemmConvConfig kGemmConv;
 
-// fc_gemv_avx2.cc: int8/uint8 fully connected, 8 outputs x 16 inputs per step.
+// gemv_8x16__avx2.cc: int8/uint8 fully connected, 8 outputs x 16 inputs per step.
+extern const driver::GemvConfig kGemv;
 void PackGemvWeights(const OpDesc& d, PackedData* data);
-size_t GemvWorkspaceBytes(const OpDesc& d);
-void GemvRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
-             void* workspace);
 
 // dwconv_16c2__avx2.cc: int8/uint8/int16x8 depthwise conv2d, 16 channels x 2 taps per step.
 extern const driver::DwConvConfig kDwConv;

@@ -20,6 +20,7 @@ bool FcBatched(const OpDesc& d) { return d.batch >= 4; }
 void AppendKernels(std::vector<Kernel>* table) {
   using Gemm = driver::GemmConvRow<kGemmConv>;
   using Dw = driver::DwConvRow<kDwConv>;
+  using Gemv = driver::GemvRow<kGemv>;
   const Isa isa = Isa::kAvx2;
   const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
   const OpKind dw = OpKind::kDepthwiseConv2D;
@@ -41,9 +42,9 @@ void AppendKernels(std::vector<Kernel>* table) {
       {isa, dw, u8, "qu8_dwconv_16c2__avx2", Always, PackDwWeights, Dw::Workspace, Dw::Run},
       {isa, dw, s16, "qs16x8_dwconv_16c2__avx2", Always, PackDwWeights, Dw::Workspace, Dw::Run},
       {isa, fc, s8, "qs8_fc_6x16c2__avx2", FcBatched, Gemm::Pack, Gemm::Workspace, Gemm::Run},
-      {isa, fc, s8, "qs8_fc_gemv_8x16__avx2", Always, PackGemvWeights, GemvWorkspaceBytes, GemvRun},
+      {isa, fc, s8, "qs8_fc_gemv_8x16__avx2", Always, PackGemvWeights, Gemv::Workspace, Gemv::Run},
       {isa, fc, u8, "qu8_fc_6x16c2__avx2", FcBatched, Gemm::Pack, Gemm::Workspace, Gemm::Run},
-      {isa, fc, u8, "qu8_fc_gemv_8x16__avx2", Always, PackGemvWeights, GemvWorkspaceBytes, GemvRun},
+      {isa, fc, u8, "qu8_fc_gemv_8x16__avx2", Always, PackGemvWeights, Gemv::Workspace, Gemv::Run},
       {isa, fc, s16, "qs16x8_fc_6x16c2__avx2", Always, Gemm::Pack, Gemm::Workspace, Gemm::Run},
   };
   table->insert(table->end(), std::begin(rows), std::end(rows));

@@ -1,7 +1,8 @@
-// AVX2 fully connected for small batches (int8 and uint8): a GEMV that streams the weights once.
-// The weights stay int8/uint8 in memory (the op is memory-bound) and are widened to int16 in
-// registers; each input row is widened once into the workspace with its zero point subtracted,
-// and vpmaddwd + vpaddd accumulate exactly (|w - wzp|, |x - zp| <= 255: a pair sum < 2^17).
+// The AVX2 microkernel of the GEMV driver (kernels/driver/gemv_driver.h): fully connected for
+// small batches (int8 and uint8), streaming the weights once. The weights stay int8/uint8 in
+// memory (the op is memory-bound) and are widened to int16 in registers; the driver widens each
+// input row once into the workspace with its zero point subtracted (AFormat::kInt16MinusZp), and
+// vpmaddwd + vpaddd accumulate exactly (|w - wzp|, |x - zp| <= 255: a pair sum < 2^17).
 #include "kernels/avx2/avx2_kernels.h"
 #include "kernels/avx2/requantize_avx2.h"
 
@@ -11,8 +12,6 @@ namespace {
 
 constexpr int kRows = 8;    // outputs per block: one int32 lane each after the reduction
 constexpr int kDepth = 16;  // inputs per step: one ymm of int16
-
-int PaddedDepth(const OpDesc& d) { return (d.in_c + kDepth - 1) / kDepth * kDepth; }
 
 // Sums each of the 8 vectors horizontally: lane j of the result is the sum of v[j].
 // vphaddd wraps (it is not the saturating vphaddsw), like the scalar WrappingAdd.
@@ -30,22 +29,20 @@ QK_AVX2_INLINE __m256i LoadWeights16(const T* w) {
   return std::is_signed<T>::value ? _mm256_cvtepi8_epi16(v) : _mm256_cvtepu8_epi16(v);
 }
 
+// Output channels [o_begin, o_end) of every batch row, 8 at a time: each block of 8 weight rows
+// is read once and serves every batch row.
 template <typename T>
-void Gemv(const OpDesc& d, const PackedData& data, const T* input, T* output, int16_t* xs) {
-  const int dp = PaddedDepth(d);
-  const ChannelParams cp = GetChannelParams(d, data);
+void GemvTyped(const driver::GemvRows& r) {
+  const OpDesc& d = *r.desc;
+  const int dp = r.kp;
+  const ChannelParams cp = GetChannelParams(d, *r.data);
   const Epilogue e(d, cp);
-  const T* weights = data.packed.as<T>();
+  const T* weights = r.data->packed.as<T>();
   const __m256i wzp = _mm256_set1_epi16(static_cast<int16_t>(d.filter_zp));
-  for (int b = 0; b < d.batch; ++b) {
-    int16_t* x = xs + size_t(b) * dp;
-    WidenSubtract(input + size_t(b) * d.in_c, d.input_zp, d.in_c, x);
-    std::fill(x + d.in_c, x + dp, int16_t{0});  // padding weights then multiply zeros
-  }
-  for (int o0 = 0; o0 < d.out_c; o0 += kRows) {
+  for (int o0 = r.o_begin; o0 < r.o_end; o0 += kRows) {
     const T* w = weights + size_t(o0) * dp;  // rows past out_c are zero padding in the pack
     for (int b = 0; b < d.batch; ++b) {
-      const int16_t* x = xs + size_t(b) * dp;
+      const int16_t* x = reinterpret_cast<const int16_t*>(r.x + b * r.x_stride);
       __m256i acc[kRows];
       for (int j = 0; j < kRows; ++j) acc[j] = _mm256_setzero_si256();
       for (int k = 0; k < dp; k += kDepth) {
@@ -58,15 +55,35 @@ void Gemv(const OpDesc& d, const PackedData& data, const T* input, T* output, in
         }
       }
       const __m256i v = Requantize8(Reduce8(acc), cp, size_t(o0), e);
-      Store8(output + size_t(b) * d.out_c + o0, v, std::min(kRows, d.out_c - o0));
+      T* out = reinterpret_cast<T*>(r.out + b * r.out_stride);
+      Store8(out + o0, v, std::min(kRows, r.o_end - o0));
     }
+  }
+}
+
+void GemvRowsAvx2(const driver::GemvRows& r) {
+  if (r.desc->type == DataType::kUInt8) {
+    GemvTyped<uint8_t>(r);
+  } else {
+    GemvTyped<int8_t>(r);
+  }
+}
+
+// n input elements widened to int16 minus the zero point.
+void ConvertRun(const void* src, int64_t n, DataType type, driver::AFormat, int32_t zp,
+                void* dst) {
+  int16_t* out = static_cast<int16_t*>(dst);
+  if (type == DataType::kUInt8) {
+    WidenSubtract(static_cast<const uint8_t*>(src), zp, static_cast<int>(n), out);
+  } else {
+    WidenSubtract(static_cast<const int8_t*>(src), zp, static_cast<int>(n), out);
   }
 }
 
 }  // namespace
 
 void PackGemvWeights(const OpDesc& d, PackedData* data) {
-  const int dp = PaddedDepth(d);
+  const int dp = (d.in_c + kDepth - 1) / kDepth * kDepth;
   const int rows = (d.out_c + kRows - 1) / kRows * kRows;
   data->packed.Resize(size_t(rows) * dp);
   int8_t* packed = data->packed.as<int8_t>();
@@ -76,19 +93,8 @@ void PackGemvWeights(const OpDesc& d, PackedData* data) {
   PackChannelParams(d, data);
 }
 
-size_t GemvWorkspaceBytes(const OpDesc& d) {
-  return size_t(d.batch) * PaddedDepth(d) * sizeof(int16_t);
-}
-
-void GemvRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
-             void* workspace) {
-  int16_t* xs = static_cast<int16_t*>(workspace);
-  if (d.type == DataType::kUInt8) {
-    Gemv(d, data, static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output), xs);
-  } else {
-    Gemv(d, data, static_cast<const int8_t*>(input), static_cast<int8_t*>(output), xs);
-  }
-}
+const driver::GemvConfig kGemv = {kRows, kDepth, driver::AFormat::kInt16MinusZp, GemvRowsAvx2,
+                                  ConvertRun};
 
 }  // namespace avx2
 }  // namespace qk
