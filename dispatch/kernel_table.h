@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "src/kernel.h"
+#include "core/kernel.h"
 
 namespace qk {
 namespace internal {

@@ -2,8 +2,8 @@
 #ifndef QKERNELS_SRC_PACKED_OP_IMPL_H_
 #define QKERNELS_SRC_PACKED_OP_IMPL_H_
 
-#include "src/kernel.h"
-#include "src/op_desc.h"
+#include "core/kernel.h"
+#include "core/op_desc.h"
 
 namespace qk {
 namespace internal {

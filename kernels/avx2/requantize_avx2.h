@@ -11,7 +11,7 @@
 #include <type_traits>
 
 #include "kernels/common/requantize_estimate.h"
-#include "src/kernel.h"
+#include "core/kernel.h"
 
 #define QK_AVX2_INLINE inline __attribute__((always_inline))
 

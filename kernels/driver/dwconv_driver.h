@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "src/kernel.h"
+#include "core/kernel.h"
 
 namespace qk {
 namespace driver {

@@ -15,7 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "src/kernel.h"
+#include "core/kernel.h"
 
 namespace qk {
 namespace driver {

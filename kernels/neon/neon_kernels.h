@@ -7,7 +7,7 @@
 
 #include "kernels/driver/dwconv_driver.h"
 #include "kernels/driver/gemm_conv_driver.h"
-#include "src/kernel.h"
+#include "core/kernel.h"
 
 namespace qk {
 namespace neon {

@@ -1,6 +1,6 @@
 // Internal: a 64-byte aligned, zero-initialised byte buffer for packed weights.
-#ifndef QKERNELS_SRC_ALIGNED_BUFFER_H_
-#define QKERNELS_SRC_ALIGNED_BUFFER_H_
+#ifndef QKERNELS_CORE_ALIGNED_BUFFER_H_
+#define QKERNELS_CORE_ALIGNED_BUFFER_H_
 
 #include <cstddef>
 #include <cstdlib>
@@ -59,4 +59,4 @@ class AlignedBuffer {
 }  // namespace internal
 }  // namespace qk
 
-#endif  // QKERNELS_SRC_ALIGNED_BUFFER_H_
+#endif  // QKERNELS_CORE_ALIGNED_BUFFER_H_

@@ -2,15 +2,15 @@
 //
 // Each ISA folder contributes rows (kernels/<isa>/*_table.cc); dispatch/ orders them best first,
 // scalar last, and the API, the tests and the benchmarks all pick from the same table.
-#ifndef QKERNELS_SRC_KERNEL_H_
-#define QKERNELS_SRC_KERNEL_H_
+#ifndef QKERNELS_CORE_KERNEL_H_
+#define QKERNELS_CORE_KERNEL_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-#include "src/aligned_buffer.h"
-#include "src/op_desc.h"
+#include "core/aligned_buffer.h"
+#include "core/op_desc.h"
 
 namespace qk {
 namespace internal {
@@ -54,4 +54,4 @@ struct Kernel {
 }  // namespace internal
 }  // namespace qk
 
-#endif  // QKERNELS_SRC_KERNEL_H_
+#endif  // QKERNELS_CORE_KERNEL_H_

@@ -1,6 +1,6 @@
 // Internal: a validated, fully resolved description of one op, shared by every kernel.
-#ifndef QKERNELS_SRC_OP_DESC_H_
-#define QKERNELS_SRC_OP_DESC_H_
+#ifndef QKERNELS_CORE_OP_DESC_H_
+#define QKERNELS_CORE_OP_DESC_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -52,4 +52,4 @@ struct OpDesc {
 }  // namespace internal
 }  // namespace qk
 
-#endif  // QKERNELS_SRC_OP_DESC_H_
+#endif  // QKERNELS_CORE_OP_DESC_H_
