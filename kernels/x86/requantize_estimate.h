@@ -1,8 +1,8 @@
 // The constants of the float-estimate requantization shared by the x86 epilogues
 // (kernels/avx512vnni/requantize_avx512vnni.h has the proof; kernels/avx2/requantize_avx2.h the
 // 8-lane version). ISA-neutral: no intrinsics here.
-#ifndef QKERNELS_KERNELS_COMMON_REQUANTIZE_ESTIMATE_H_
-#define QKERNELS_KERNELS_COMMON_REQUANTIZE_ESTIMATE_H_
+#ifndef QKERNELS_KERNELS_X86_REQUANTIZE_ESTIMATE_H_
+#define QKERNELS_KERNELS_X86_REQUANTIZE_ESTIMATE_H_
 
 namespace qk {
 namespace common {
@@ -18,4 +18,4 @@ constexpr float kEstimateEps = 1.0f / 8192;  // 2^-13
 }  // namespace common
 }  // namespace qk
 
-#endif  // QKERNELS_KERNELS_COMMON_REQUANTIZE_ESTIMATE_H_
+#endif  // QKERNELS_KERNELS_X86_REQUANTIZE_ESTIMATE_H_
