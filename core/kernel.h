@@ -11,6 +11,7 @@
 
 #include "core/aligned_buffer.h"
 #include "core/op_desc.h"
+#include "qkernels/isa.h"
 
 namespace qk {
 namespace internal {

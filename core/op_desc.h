@@ -5,7 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "qkernels/ops.h"
+#include "qkernels/requantize.h"
+#include "qkernels/types.h"
 
 namespace qk {
 namespace internal {

@@ -21,25 +21,9 @@
 #include "qkernels/isa.h"
 #include "qkernels/requantize.h"
 #include "qkernels/status.h"
+#include "qkernels/types.h"
 
 namespace qk {
-
-// The quantization scheme of an op.
-enum class DataType {
-  kInt8,   // TFLite int8: int8 activations, int8 symmetric weights (zero point 0), int32 bias,
-           // per-channel or per-tensor multipliers
-  kUInt8,  // TFLite legacy uint8: asymmetric uint8 activations and weights (filter zero point),
-           // int32 bias, per-tensor multiplier
-  kInt16,  // TFLite int16x8: int16 activations (zero points 0), int8 weights, int64 bias,
-           // per-channel multipliers, shifts in [-31, 7]
-};
-const char* DataTypeName(DataType type);
-
-enum class Padding {
-  kValid,     // no padding; out = floor((in - effective_kernel + stride) / stride)
-  kSame,      // out = ceil(in / stride); pad_top/left = floor(total / 2) (TFLite's rule)
-  kExplicit,  // pad_top/bottom/left/right as given
-};
 
 // How int32 (int64 for kInt16) accumulators become output values (FORMAT.md section 4):
 //   out = clamp(MultiplyByQuantizedMultiplier(acc + bias, multiplier[c], shift[c])
