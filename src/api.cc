@@ -51,7 +51,6 @@ PackedOp::PackedOp() = default;
 PackedOp::~PackedOp() = default;
 PackedOp::PackedOp(PackedOp&&) noexcept = default;
 PackedOp& PackedOp::operator=(PackedOp&&) noexcept = default;
-void PackedOp::reset(std::unique_ptr<internal::PackedOpImpl> impl) { impl_ = std::move(impl); }
 bool PackedOp::empty() const { return impl_ == nullptr; }
 DataType PackedOp::type() const { return impl_ ? impl_->desc.type : DataType::kInt8; }
 Isa PackedOp::isa() const { return impl_ ? impl_->kernel->isa : Isa::kScalar; }
@@ -71,7 +70,7 @@ int PackedOp::output_channels() const { return impl_ ? impl_->desc.out_c : 0; }
 namespace {
 
 using internal::OpDesc;
-using internal::PackedOpImpl;
+using PackedOpImpl = PackedOpAccess::Impl;
 
 bool Verbose() {
   static const bool verbose = [] {
@@ -154,7 +153,7 @@ Status Pack(const OpDesc& desc, const Requantization& quant, const void* filter,
       std::fprintf(stderr, "qkernels: %s %s (isa %s) -> %s\n", internal::OpKindName(desc.op),
                    DataTypeName(desc.type), IsaName(isa), kernel->name);
     }
-    out->reset(std::move(impl));
+    PackedOpAccess::Reset(out, std::move(impl));
   } catch (const std::bad_alloc&) {
     return Status(StatusCode::kOutOfMemory, "packing: out of memory");
   }
@@ -164,7 +163,7 @@ Status Pack(const OpDesc& desc, const Requantization& quant, const void* filter,
 template <typename T>
 Status RunTyped(const PackedOp& op, DataType expected, const T* input, T* output, void* workspace,
                 size_t workspace_bytes) {
-  const PackedOpImpl* impl = op.impl();
+  const PackedOpImpl* impl = PackedOpAccess::Get(op);
   if (impl == nullptr) return Status(StatusCode::kInvalidArgument, "op: empty PackedOp");
   if (impl->desc.type != expected) {
     return Status(StatusCode::kInvalidArgument,

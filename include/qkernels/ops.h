@@ -87,10 +87,6 @@ Status Conv2DOutputSize(const Conv2DParams& params, int* output_height, int* out
 Status DepthwiseConv2DOutputSize(const DepthwiseConv2DParams& params, int* output_height,
                                  int* output_width);
 
-namespace internal {
-struct PackedOpImpl;
-}
-
 // Packed weights plus everything the op needs to run: opaque, movable, owned by the caller.
 // A PackedOp is immutable after packing and may be run from many threads at once (each with its
 // own workspace).
@@ -114,12 +110,11 @@ class PackedOp {
   int output_width() const;         // 1 for fully connected
   int output_channels() const;
 
-  const internal::PackedOpImpl* impl() const { return impl_.get(); }
-  internal::PackedOpImpl* mutable_impl() { return impl_.get(); }
-  void reset(std::unique_ptr<internal::PackedOpImpl> impl);
 
  private:
-  std::unique_ptr<internal::PackedOpImpl> impl_;
+  struct Impl;  // the library's state of a packed op
+  friend struct PackedOpAccess;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Pack the weights for the kernel chosen for `isa` (kAuto: DefaultIsa()). The filter has the
