@@ -2,7 +2,7 @@
 // dwconv_driver.h): 4 channels per chunk, smull int16 x int16 -> int32 (exact: |x * w| <= 2^22),
 // then saddw/saddw2 into int64 lanes that wrap like TFLite's 64-bit sums. A tap outside the image
 // reads the driver's row of zeros (int16x8 has no input zero point) and contributes 0. The int64
-// requantization is TFLite's scalar one, applied to each lane taken from the registers.
+// requantization is TFLite's scalar one, applied to each int64 lane moved to a scalar.
 #include <arm_neon.h>
 
 #include <algorithm>

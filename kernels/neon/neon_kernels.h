@@ -21,10 +21,8 @@ extern const driver::DwConvConfig kDwConv16;
 void PackDw8(const internal::OpDesc& d, internal::PackedData* data);
 void PackDw16(const internal::OpDesc& d, internal::PackedData* data);
 
-// int16x8 conv2d and fully connected: int16 activations, int8 weights, int64 accumulators.
-void PackConvInt16(const internal::OpDesc& d, internal::PackedData* data);
-void RunConvInt16(const internal::OpDesc& d, const internal::PackedData& p, const void* input,
-                  void* output, void* workspace);
+// qs16x8_gemm_conv_4x8c1__neon.cc: int16x8 conv2d and fully connected (int64 accumulators).
+extern const driver::GemmConvConfig kGemmConv16;
 
 }  // namespace neon
 }  // namespace qk

@@ -14,6 +14,7 @@ using internal::OpKind;
 
 void AppendKernels(std::vector<Kernel>* table) {
   using Gemm = driver::GemmConvRow<kGemmConv>;
+  using Gemm16 = driver::GemmConvRow<kGemmConv16>;
   using Dw = driver::DwConvRow<kDwConv>;
   using Dw16 = driver::DwConvRow<kDwConv16>;
   const Isa isa = Isa::kNeon;
@@ -33,15 +34,18 @@ void AppendKernels(std::vector<Kernel>* table) {
        Gemm::Run},
       {isa, conv, u8, "qu8_conv_im2col_4x8c8__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace,
        Gemm::Run},
-      {isa, conv, s16, "qs16x8_conv_c8__neon", Gemm::Always, PackConvInt16, nullptr,
-       RunConvInt16},
+      {isa, conv, s16, "qs16x8_conv_1x1_4x8c1__neon", Gemm16::Pointwise, Gemm16::Pack,
+       Gemm16::Workspace, Gemm16::Run},
+      {isa, conv, s16, "qs16x8_conv_im2col_4x8c1__neon", Gemm16::Always, Gemm16::Pack,
+       Gemm16::Workspace, Gemm16::Run},
       {isa, dw, s8, "qs8_dwconv_8c__neon", Gemm::Always, PackDw8, Dw::Workspace, Dw::Run},
       {isa, dw, u8, "qu8_dwconv_8c__neon", Gemm::Always, PackDw8, Dw::Workspace, Dw::Run},
       {isa, dw, s16, "qs16x8_dwconv_4c__neon", Gemm::Always, PackDw16, Dw16::Workspace,
        Dw16::Run},
       {isa, fc, s8, "qs8_fc_4x8c8__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace, Gemm::Run},
       {isa, fc, u8, "qu8_fc_4x8c8__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace, Gemm::Run},
-      {isa, fc, s16, "qs16x8_fc_c8__neon", Gemm::Always, PackConvInt16, nullptr, RunConvInt16},
+      {isa, fc, s16, "qs16x8_fc_4x8c1__neon", Gemm16::Always, Gemm16::Pack, Gemm16::Workspace,
+       Gemm16::Run},
   };
   table->insert(table->end(), std::begin(rows), std::end(rows));
 }

@@ -3,7 +3,7 @@ set(QK_NEON_SOURCES
   gemm_conv_4x8c8__neon.cc
   requantize_lanes_neon.cc
   dwconv_8c__neon.cc
-  qs16x8_conv_c8__neon.cc
+  qs16x8_gemm_conv_4x8c1__neon.cc
   dwconv_4c__neon.cc
   neon_table.cc
 )
