@@ -16,7 +16,7 @@ using internal::PackedData;
 // gemm_conv_6x16c2__avx2.cc: conv2d and fully connected, int8, uint8 and int16x8.
 extern const driver::GemmConvConfig kGemmConv;
 
-// gemv_8x16__avx2.cc: int8/uint8 fully connected, 8 outputs x 16 inputs per step.
+// gemv_1x8c16__avx2.cc: int8/uint8 fully connected, 8 outputs x 16 inputs per step.
 extern const driver::GemvConfig kGemv;
 void PackGemvWeights(const OpDesc& d, PackedData* data);
 

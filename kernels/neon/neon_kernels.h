@@ -12,10 +12,10 @@
 namespace qk {
 namespace neon {
 
-// gemm_conv_4x8c8__neon.cc: int8 and uint8 conv2d and fully connected.
+// gemm_conv_4x8c1__neon.cc: int8 and uint8 conv2d and fully connected.
 extern const driver::GemmConvConfig kGemmConv;
 
-// dwconv_8c__neon.cc: int8 and uint8 depthwise conv2d; dwconv_4c__neon.cc: int16x8.
+// dwconv_8c1__neon.cc: int8 and uint8 depthwise conv2d; qs16x8_dwconv_4c1__neon.cc: int16x8.
 extern const driver::DwConvConfig kDwConv;
 extern const driver::DwConvConfig kDwConv16;
 void PackDw8(const internal::OpDesc& d, internal::PackedData* data);
