@@ -102,7 +102,7 @@ class PackedOp {
   bool empty() const;
   DataType type() const;
   Isa isa() const;                  // the ISA of the kernel that will run
-  const char* kernel_name() const;  // e.g. "qs8_conv_igemm_4x16c4__avx512vnni"
+  const char* kernel_name() const;  // e.g. "qs8_conv_igemm_6x64c4__avx512vnni"
   size_t workspace_size() const;    // bytes Run() needs as scratch (may be 0)
   size_t input_elements() const;    // documented input buffer size
   size_t output_elements() const;   // documented output buffer size

@@ -18,7 +18,7 @@ void AppendKernels(std::vector<Kernel>* table) {
   const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
   const DataType s8 = DataType::kInt8, u8 = DataType::kUInt8;
   const Kernel rows[] = {
-      {isa, conv, s8, "qs8_conv_smallk_direct_16x8p2_8x32__avx512vnni", SmallKConvApplies,
+      {isa, conv, s8, "qs8_conv_smallk_8x32c4__avx512vnni", SmallKConvApplies,
        PackSmallKConv, SmallK::Workspace, SmallK::Run},
       {isa, conv, s8, "qs8_conv_1x1_6x64c4__avx512vnni", Gemm::Pointwise, Gemm::Pack,
        Gemm::Workspace, Gemm::Run},
