@@ -40,12 +40,25 @@ QK_AVX2_INLINE __m256i Widen16(const T* p, __m256i zp) {
   return _mm256_sub_epi16(w, zp);
 }
 
-template <typename T>
+// 16 activations (kFull) or the chunk's n, staged so that no load leaves the caller's buffer.
+template <typename T, bool kFull>
 QK_AVX2_INLINE __m256i Load16(const T* p, int n, __m256i zp) {
-  if (n == kBlock) return Widen16(p, zp);
-  alignas(32) T tmp[kBlock] = {};  // channel tail: never read past the caller's buffer
+  if (kFull) return Widen16(p, zp);
+  alignas(32) T tmp[kBlock] = {};
   std::memcpy(tmp, p, size_t(n) * sizeof(T));
   return Widen16(tmp, zp);
+}
+
+// Adds x0 * w(pair) + x1 * w(pair) of 16 channels into acc0 (lanes {0-3 | 8-11}) and acc1
+// ({4-7 | 12-15}), the packed order.
+QK_AVX2_INLINE void MaddPair(__m256i x0, __m256i x1, const int16_t* w, __m256i* acc0,
+                             __m256i* acc1) {
+  const __m256i lo = _mm256_unpacklo_epi16(x0, x1), hi = _mm256_unpackhi_epi16(x0, x1);
+  *acc0 = _mm256_add_epi32(
+      *acc0, _mm256_madd_epi16(lo, _mm256_load_si256(reinterpret_cast<const __m256i*>(w))));
+  *acc1 = _mm256_add_epi32(*acc1, _mm256_madd_epi16(
+                                      hi, _mm256_load_si256(
+                                              reinterpret_cast<const __m256i*>(w + kBlock))));
 }
 
 // A chunk's constants, prepared once per Run (in the driver's workspace).
@@ -81,52 +94,49 @@ void Prepare(const OpDesc& d, const PackedData& data, int chunk, void* state) {
 }
 
 // Tap pairs [p0, p1) of one chunk (tap(t) = tap t's channel c0); returns channels 0..7, 8..15.
-template <typename T, typename TapAt>
+// An odd kernel's last pair has a zero partner (and a zero weight).
+template <typename T, bool kFull, typename TapAt>
 QK_AVX2_INLINE void AccumulatePairs(const DwState& s, TapAt tap, int p0, int p1, __m256i* c0_7,
                                     __m256i* c8_15) {
   __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-  const int16_t* w = s.w + size_t(p0) * 2 * kBlock;
-  for (int p = p0; p < p1; ++p, w += 2 * kBlock) {
-    const __m256i x0 = Load16<T>(tap(2 * p), s.n, s.zp);
-    const __m256i x1 = 2 * p + 1 < s.taps ? Load16<T>(tap(2 * p + 1), s.n, s.zp)
-                                          : _mm256_setzero_si256();
-    // Per 128-bit lane: lo = channels {0-3 | 8-11}, hi = {4-7 | 12-15}, as packed.
-    const __m256i lo = _mm256_unpacklo_epi16(x0, x1), hi = _mm256_unpackhi_epi16(x0, x1);
-    acc0 = _mm256_add_epi32(
-        acc0, _mm256_madd_epi16(lo, _mm256_load_si256(reinterpret_cast<const __m256i*>(w))));
-    acc1 = _mm256_add_epi32(
-        acc1, _mm256_madd_epi16(hi, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16))));
+  const int whole = std::min(p1, s.taps / 2);
+  int p = p0;
+  for (; p < whole; ++p) {
+    MaddPair(Load16<T, kFull>(tap(2 * p), s.n, s.zp), Load16<T, kFull>(tap(2 * p + 1), s.n, s.zp),
+             s.w + size_t(p) * 2 * kBlock, &acc0, &acc1);
+  }
+  if (p < p1) {  // the odd tap
+    MaddPair(Load16<T, kFull>(tap(2 * p), s.n, s.zp), _mm256_setzero_si256(),
+             s.w + size_t(p) * 2 * kBlock, &acc0, &acc1);
   }
   *c0_7 = _mm256_permute2x128_si256(acc0, acc1, 0x20);
   *c8_15 = _mm256_permute2x128_si256(acc0, acc1, 0x31);
 }
 
 // One output pixel of an 8-bit chunk.
-template <typename T, typename TapAt>
+template <typename T, bool kFull, typename TapAt>
 QK_AVX2_INLINE void Pixel8(const DwState& s, TapAt tap, T* out) {
   __m256i a, b;
-  AccumulatePairs<T>(s, tap, 0, s.tap_pairs, &a, &b);
+  AccumulatePairs<T, kFull>(s, tap, 0, s.tap_pairs, &a, &b);
   Store16(out, Requantize8(a, s.v0, s.e), Requantize8(b, s.v1, s.e), s.n);
 }
 
 // Two output pixels of an 8-bit chunk: the same arithmetic as Pixel8, sharing weight loads.
-template <typename T, typename TapAt0, typename TapAt1>
+template <typename T, bool kFull, typename TapAt0, typename TapAt1>
 QK_AVX2_INLINE void PixelPair8(const DwState& s, TapAt0 tap0, TapAt1 tap1, T* out0, T* out1) {
   __m256i acc00 = _mm256_setzero_si256(), acc01 = acc00, acc10 = acc00, acc11 = acc00;
+  const int whole = s.taps / 2;
   const int16_t* w = s.w;
-  const __m256i zero = _mm256_setzero_si256();
-  for (int p = 0; p < s.tap_pairs; ++p, w += 2 * kBlock) {
-    const __m256i w_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-    const __m256i w_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + kBlock));
-    const bool pair = 2 * p + 1 < s.taps;
-    const __m256i x0 = Load16<T>(tap0(2 * p), s.n, s.zp);
-    const __m256i x1 = pair ? Load16<T>(tap0(2 * p + 1), s.n, s.zp) : zero;
-    acc00 = _mm256_add_epi32(acc00, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), w_lo));
-    acc01 = _mm256_add_epi32(acc01, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), w_hi));
-    const __m256i y0 = Load16<T>(tap1(2 * p), s.n, s.zp);
-    const __m256i y1 = pair ? Load16<T>(tap1(2 * p + 1), s.n, s.zp) : zero;
-    acc10 = _mm256_add_epi32(acc10, _mm256_madd_epi16(_mm256_unpacklo_epi16(y0, y1), w_lo));
-    acc11 = _mm256_add_epi32(acc11, _mm256_madd_epi16(_mm256_unpackhi_epi16(y0, y1), w_hi));
+  for (int p = 0; p < whole; ++p, w += 2 * kBlock) {
+    MaddPair(Load16<T, kFull>(tap0(2 * p), s.n, s.zp),
+             Load16<T, kFull>(tap0(2 * p + 1), s.n, s.zp), w, &acc00, &acc01);
+    MaddPair(Load16<T, kFull>(tap1(2 * p), s.n, s.zp),
+             Load16<T, kFull>(tap1(2 * p + 1), s.n, s.zp), w, &acc10, &acc11);
+  }
+  if (s.taps & 1) {  // the odd tap: a zero partner
+    const __m256i zero = _mm256_setzero_si256();
+    MaddPair(Load16<T, kFull>(tap0(2 * whole), s.n, s.zp), zero, w, &acc00, &acc01);
+    MaddPair(Load16<T, kFull>(tap1(2 * whole), s.n, s.zp), zero, w, &acc10, &acc11);
   }
   Store16(out0, Requantize8(_mm256_permute2x128_si256(acc00, acc01, 0x20), s.v0, s.e),
           Requantize8(_mm256_permute2x128_si256(acc00, acc01, 0x31), s.v1, s.e), s.n);
@@ -135,13 +145,13 @@ QK_AVX2_INLINE void PixelPair8(const DwState& s, TapAt0 tap0, TapAt1 tap1, T* ou
 }
 
 // One output pixel of an int16x8 chunk: int64 accumulators, K in exact int32 chunks.
-template <typename TapAt>
+template <bool kFull, typename TapAt>
 QK_AVX2_INLINE void Pixel16(const DwState& s, TapAt tap, int c0, int16_t* out) {
   __m256i acc[4];
   for (int j = 0; j < 4; ++j) acc[j] = Load64(s.p64.bias + c0 + 4 * j);
   for (int p0 = 0; p0 < s.tap_pairs; p0 += kChunkPairs) {
     __m256i a, b;
-    AccumulatePairs<int16_t>(s, tap, p0, std::min(s.tap_pairs, p0 + kChunkPairs), &a, &b);
+    AccumulatePairs<int16_t, kFull>(s, tap, p0, std::min(s.tap_pairs, p0 + kChunkPairs), &a, &b);
     const __m256i v[4] = {_mm256_cvtepi32_epi64(_mm256_castsi256_si128(a)),
                           _mm256_cvtepi32_epi64(_mm256_extracti128_si256(a, 1)),
                           _mm256_cvtepi32_epi64(_mm256_castsi256_si128(b)),
@@ -153,19 +163,30 @@ QK_AVX2_INLINE void Pixel16(const DwState& s, TapAt tap, int c0, int16_t* out) {
 }
 
 // The pixels of a DwPixels; pixel_taps(i) gives pixel i's tap accessor (tap t -> channel c0).
-template <typename T, typename PixelTaps>
-void RunPixels(const DwPixels& p, PixelTaps pixel_taps) {
-  const DwState& s = *static_cast<const DwState*>(p.state);
+template <typename T, bool kFull, typename PixelTaps>
+void RunPixels(const DwPixels& p, const DwState& s, PixelTaps pixel_taps) {
   T* out = reinterpret_cast<T*>(p.out);
   const int64_t step = p.out_step / int64_t{sizeof(T)};
   int i = 0;
   if constexpr (sizeof(T) == 1) {  // pixel pairs pay off for the 8-bit types
     for (; i + 1 < p.count; i += 2) {
-      PixelPair8<T>(s, pixel_taps(i), pixel_taps(i + 1), out + i * step, out + (i + 1) * step);
+      PixelPair8<T, kFull>(s, pixel_taps(i), pixel_taps(i + 1), out + i * step,
+                           out + (i + 1) * step);
     }
-    if (i < p.count) Pixel8<T>(s, pixel_taps(i), out + i * step);
+    if (i < p.count) Pixel8<T, kFull>(s, pixel_taps(i), out + i * step);
   } else {
-    for (; i < p.count; ++i) Pixel16(s, pixel_taps(i), p.c0, out + i * step);
+    for (; i < p.count; ++i) Pixel16<kFull>(s, pixel_taps(i), p.c0, out + i * step);
+  }
+}
+
+// A chunk of 16 channels is read with whole loads; the last, narrower one staged.
+template <typename T, typename PixelTaps>
+void RunPixels(const DwPixels& p, PixelTaps pixel_taps) {
+  const DwState& s = *static_cast<const DwState*>(p.state);
+  if (s.n == kBlock) {
+    RunPixels<T, true>(p, s, pixel_taps);
+  } else {
+    RunPixels<T, false>(p, s, pixel_taps);
   }
 }
 

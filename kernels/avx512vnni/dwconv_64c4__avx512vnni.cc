@@ -271,7 +271,9 @@ int InteriorColumns(const DwPixels& p, const DwState& s) {
 
 // Interior pixels: every tap inside the image, so no pointer but the pixel's first tap.
 void Interior(const DwPixels& p) {
-  const DwState& s = *static_cast<const DwState*>(p.state);
+  // A local copy: the output stores (bytes) may alias anything reached through a pointer, so the
+  // state's vectors would be reloaded after every store; a local's stay in registers.
+  const DwState s = *static_cast<const DwState*>(p.state);
   int i = s.use_columns ? InteriorColumns(p, s) : 0;
   const uint8_t* origin = p.first + p.c0;
   const int64_t* off = p.tap_offset;

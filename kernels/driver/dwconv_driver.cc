@@ -15,11 +15,12 @@ namespace {
 size_t Align64(size_t n) { return (n + 63) / 64 * 64; }
 int ElemBytes(const OpDesc& d) { return d.type == DataType::kInt16 ? 2 : 1; }
 
-// Workspace: [expanded input (M > 1)][chunk states][pad row][tap offsets][border tap pointers].
+// Workspace: [expanded input (M > 1)][chunk states][pad row][tap offsets][kernel rows]
+// [border tap pointers].
 struct Layout {
   int chunks, taps;
   size_t state_stride;
-  size_t states_at, pad_at, offsets_at, pointers_at, bytes;
+  size_t states_at, pad_at, offsets_at, rows_at, pointers_at, bytes;
 };
 
 Layout LayoutOf(const OpDesc& d, const DwConvConfig& c) {
@@ -32,7 +33,8 @@ Layout LayoutOf(const OpDesc& d, const DwConvConfig& c) {
   l.pad_at = l.states_at + l.chunks * l.state_stride;
   // Every chunk of the pad row is whole, so a microkernel may load a full chunk at pad + c0.
   l.offsets_at = l.pad_at + Align64(size_t(l.chunks) * c.chunk * eb);
-  l.pointers_at = l.offsets_at + Align64(size_t(l.taps) * sizeof(int64_t));
+  l.rows_at = l.offsets_at + Align64(size_t(l.taps) * sizeof(int64_t));
+  l.pointers_at = l.rows_at + Align64(size_t(d.kernel_h) * sizeof(const uint8_t*));
   l.bytes = l.pointers_at + size_t(d.out_w) * l.taps * sizeof(const uint8_t*);
   return l;
 }
@@ -69,20 +71,28 @@ void FillZeroPoint(const OpDesc& d, int n, uint8_t* pad) {
   for (int i = 0; i < n; ++i) std::memcpy(pad + 2 * i, &zp, 2);
 }
 
-// Tap pointers (channel 0) of output pixels [x0, x1) of row (b, oy): inside taps point into the
-// input, outside ones at the pad row.
-void BorderTaps(const OpDesc& d, const uint8_t* in, const uint8_t* pad, int b, int oy, int x0,
-                int x1, const uint8_t** taps) {
+// The input row each kernel row of output row (b, oy) reads, or nullptr outside the image.
+void KernelRows(const OpDesc& d, const uint8_t* in, int b, int oy, const uint8_t** rows) {
+  const int64_t row_bytes = int64_t{d.in_w} * d.in_c * ElemBytes(d);
+  for (int ky = 0; ky < d.kernel_h; ++ky) {
+    const int iy = oy * d.stride_h - d.pad_top + ky * d.dilation_h;
+    rows[ky] = iy >= 0 && iy < d.in_h ? in + (int64_t{b} * d.in_h + iy) * row_bytes : nullptr;
+  }
+}
+
+// Tap pointers (channel 0) of output pixels [x0, x1) of the row whose kernel rows are `rows`:
+// inside taps point into the input, outside ones at the pad row.
+void BorderTaps(const OpDesc& d, const uint8_t* const* rows, const uint8_t* pad, int x0, int x1,
+                const uint8_t** taps) {
   const int64_t px_bytes = int64_t{d.in_c} * ElemBytes(d);
   const int n = d.kernel_h * d.kernel_w;
   for (int ox = x0; ox < x1; ++ox) {
     const uint8_t** t = taps + int64_t{ox} * n;
+    const int ix0 = ox * d.stride_w - d.pad_left;
     for (int ky = 0; ky < d.kernel_h; ++ky) {
-      const int iy = oy * d.stride_h - d.pad_top + ky * d.dilation_h;
-      for (int kx = 0; kx < d.kernel_w; ++kx) {
-        const int ix = ox * d.stride_w - d.pad_left + kx * d.dilation_w;
-        const bool inside = iy >= 0 && iy < d.in_h && ix >= 0 && ix < d.in_w;
-        *t++ = inside ? in + ((int64_t{b} * d.in_h + iy) * d.in_w + ix) * px_bytes : pad;
+      const uint8_t* row = rows[ky];
+      for (int kx = 0, ix = ix0; kx < d.kernel_w; ++kx, ix += d.dilation_w) {
+        *t++ = row != nullptr && ix >= 0 && ix < d.in_w ? row + ix * px_bytes : pad;
       }
     }
   }
@@ -115,6 +125,7 @@ void RunDwConv(const OpDesc& d, const PackedData& data, const DwConvConfig& c, c
                   int64_t{t % d.kernel_w} * d.dilation_w) * px_bytes;
   }
   const uint8_t** taps = reinterpret_cast<const uint8_t**>(ws + l.pointers_at);
+  const uint8_t** rows = reinterpret_cast<const uint8_t**>(ws + l.rows_at);
   int y_lo, y_hi, x_lo, x_hi;
   InsideRange(d.in_h, d.pad_top, d.kernel_h, d.dilation_h, d.stride_h, d.out_h, &y_lo, &y_hi);
   InsideRange(d.in_w, d.pad_left, d.kernel_w, d.dilation_w, d.stride_w, d.out_w, &x_lo, &x_hi);
@@ -130,8 +141,9 @@ void RunDwConv(const OpDesc& d, const PackedData& data, const DwConvConfig& c, c
       const bool row_inside = oy >= y_lo && oy < y_hi;
       const int left_end = row_inside ? x_lo : d.out_w;
       const int right_begin = row_inside ? x_hi : d.out_w;
-      BorderTaps(flat, in, pad, b, oy, 0, left_end, taps);
-      BorderTaps(flat, in, pad, b, oy, right_begin, d.out_w, taps);
+      KernelRows(flat, in, b, oy, rows);
+      BorderTaps(flat, rows, pad, 0, left_end, taps);
+      BorderTaps(flat, rows, pad, right_begin, d.out_w, taps);
       uint8_t* out_row = static_cast<uint8_t*>(output) +
                          (int64_t{b} * d.out_h + oy) * d.out_w * p.out_step;
       if (row_inside) {  // the first interior pixel's first tap
