@@ -60,11 +60,12 @@ struct AConverter {
 
 AConverter MakeAConverter(const internal::OpDesc& d, const GemmConvConfig& c);
 
-// Rows [m0, m0 + rows) of group `group` (row = output pixel, batch folded in), each kp A elements
-// at out + r * row_bytes: the taps in filter order (ky, kx, c), out-of-image taps padded, zeros
-// from k to kp. A pointwise op's row is its input row.
+// Rows [m0, m0 + rows) of group `group` (row = output pixel, batch folded in), the first k A
+// elements of each at out + r * row_bytes: the taps in filter order (ky, kx, c), out-of-image
+// taps padded. A pointwise op's row is its input row. The elements from k to the row's padded
+// length are not written: the caller zeroes them once.
 void FillRows(const internal::OpDesc& d, const AConverter& cv, const uint8_t* input, int group,
-              int64_t m0, int rows, int kp, int64_t row_bytes, uint8_t* out);
+              int64_t m0, int rows, int64_t row_bytes, uint8_t* out);
 
 // Sum of n bytes (wrapping mod 2^32 like the accumulators).
 uint32_t SumBytes(const uint8_t* p, int64_t n);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "kernels/driver/a_rows.h"
 
@@ -95,7 +96,7 @@ void RunRange(const OpDesc& d, const PackedData& data, const GemmConvConfig& c, 
     const uint8_t* first = in + item.m0 * in_row + int64_t{item.group} * g.k * p.cv.in_bytes;
     for (int r = 0; r < rows; ++r) pointers[r] = first + r * in_row;
   } else if (p.source == ASource::kRows) {
-    FillRows(d, p.cv, in, item.group, item.m0, rows, g.kp, p.row_bytes, ws);
+    FillRows(d, p.cv, in, item.group, item.m0, rows, p.row_bytes, ws);
     for (int r = 0; r < rows; ++r) pointers[r] = ws + r * p.row_bytes;
   } else {
     const int64_t pixels = int64_t{d.out_h} * d.out_w;
@@ -169,6 +170,8 @@ void RunGemmConv(const OpDesc& d, const PackedData& data, const GemmConvConfig& 
   uint8_t* out = static_cast<uint8_t*>(output);
   uint8_t* ws = static_cast<uint8_t*>(workspace);
   const int panels = p.g.np / c.nr;
+  // The rows' K padding (elements k..kp) is zero and stays so: FillRows writes the first k only.
+  if (p.source == ASource::kRows) std::memset(ws, 0, p.a_bytes);
   // The padded image holds one batch item: its row blocks end at the item's last pixel.
   const int64_t span = p.source == ASource::kImage ? int64_t{d.out_h} * d.out_w : p.g.m;
   for (int64_t s0 = 0; s0 < p.g.m; s0 += span) {
