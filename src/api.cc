@@ -56,8 +56,8 @@ DataType PackedOp::type() const { return impl_ ? impl_->desc.type : DataType::kI
 Isa PackedOp::isa() const { return impl_ ? impl_->kernel->isa : Isa::kScalar; }
 const char* PackedOp::kernel_name() const { return impl_ ? impl_->kernel->name : "none"; }
 size_t PackedOp::workspace_size() const {
-  if (!impl_ || impl_->kernel->workspace_bytes == nullptr) return 0;
-  const size_t bytes = impl_->kernel->workspace_bytes(impl_->desc);
+  if (!impl_) return 0;
+  const size_t bytes = impl_->workspace_bytes;
   // The caller's workspace may have any alignment; Run() aligns it for the kernel.
   return bytes == 0 ? 0 : bytes + internal::kWorkspaceAlignment - 1;
 }
@@ -149,6 +149,7 @@ Status Pack(const OpDesc& desc, const Requantization& quant, const void* filter,
     data.filter.resize(desc.FilterElements());
     std::memcpy(data.filter.data(), filter, data.filter.size());
     if (kernel->pack) kernel->pack(impl->desc, &data);
+    if (kernel->workspace_bytes) impl->workspace_bytes = kernel->workspace_bytes(impl->desc);
     if (Verbose()) {
       std::fprintf(stderr, "qkernels: %s %s (isa %s) -> %s\n", internal::OpKindName(desc.op),
                    DataTypeName(desc.type), IsaName(isa), kernel->name);

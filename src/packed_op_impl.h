@@ -15,6 +15,7 @@ struct PackedOp::Impl {
   internal::OpDesc desc;
   internal::PackedData data;
   const internal::Kernel* kernel = nullptr;
+  size_t workspace_bytes = 0;  // the kernel's workspace_bytes(desc), computed once at packing
 };
 
 struct PackedOpAccess {

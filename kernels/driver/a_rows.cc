@@ -224,10 +224,10 @@ void PaddedImage::FillRows(const OpDesc& d, const AConverter& cv, const uint8_t*
       cv.Pad(cols * c, dst);
       continue;
     }
-    cv.Pad(left, dst);
+    if (left > 0) cv.Pad(left, dst);
     const uint8_t* src = input + ((int64_t{b} * d.in_h + iy) * d.in_w) * c * cv.in_bytes;
     cv.Convert(src, inside, dst + left * elem_bytes);
-    cv.Pad(right, dst + (left + inside) * elem_bytes);
+    if (right > 0) cv.Pad(right, dst + (left + inside) * elem_bytes);
   }
   std::memset(first + (r1 - r0) * line, 0, kSlack);
 }

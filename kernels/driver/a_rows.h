@@ -50,10 +50,14 @@ struct AConverter {
 
   // n out-of-image taps: each contributes exactly 0 (input_zp, or 0 once it is subtracted).
   void Pad(int64_t n, uint8_t* dst) const {
-    if (format == AFormat::kInt16MinusZp) {
-      std::memset(dst, 0, static_cast<size_t>(n) * 2);
-    } else {
-      std::memset(dst, static_cast<uint8_t>(zp) ^ flip, static_cast<size_t>(n));
+    const size_t bytes = static_cast<size_t>(n) * a_bytes;
+    const uint8_t value = format == AFormat::kInt16MinusZp ? 0 : static_cast<uint8_t>(zp) ^ flip;
+    switch (bytes) {  // a padded image row's one or two columns: stores, not a library call
+      case 1: std::memset(dst, value, 1); return;
+      case 2: std::memset(dst, value, 2); return;
+      case 3: std::memset(dst, value, 3); return;
+      case 4: std::memset(dst, value, 4); return;
+      default: std::memset(dst, value, bytes); return;
     }
   }
 };

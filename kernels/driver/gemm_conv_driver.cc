@@ -170,8 +170,13 @@ void RunGemmConv(const OpDesc& d, const PackedData& data, const GemmConvConfig& 
   uint8_t* out = static_cast<uint8_t*>(output);
   uint8_t* ws = static_cast<uint8_t*>(workspace);
   const int panels = p.g.np / c.nr;
-  // The rows' K padding (elements k..kp) is zero and stays so: FillRows writes the first k only.
-  if (p.source == ASource::kRows) std::memset(ws, 0, p.a_bytes);
+  // The rows' K padding (elements k..kp) is zeroed once: FillRows writes the first k only.
+  if (p.source == ASource::kRows && p.g.kp > p.g.k) {
+    const int64_t k_bytes = int64_t{p.g.k} * p.cv.a_bytes;
+    for (int64_t r = 0; r < p.mc; ++r) {
+      std::memset(ws + r * p.row_bytes + k_bytes, 0, static_cast<size_t>(p.row_bytes - k_bytes));
+    }
+  }
   // The padded image holds one batch item: its row blocks end at the item's last pixel.
   const int64_t span = p.source == ASource::kImage ? int64_t{d.out_h} * d.out_w : p.g.m;
   for (int64_t s0 = 0; s0 < p.g.m; s0 += span) {
