@@ -42,9 +42,11 @@ void AppendKernels(std::vector<Kernel>* table) {
       {isa, dw, u8, "qu8_dwconv_16c2__avx2", Always, PackDwWeights, Dw::Workspace, Dw::Run},
       {isa, dw, s16, "qs16x8_dwconv_16c2__avx2", Always, PackDwWeights, Dw::Workspace, Dw::Run},
       {isa, fc, s8, "qs8_fc_6x16c2__avx2", FcBatched, Gemm::Pack, Gemm::Workspace, Gemm::Run},
-      {isa, fc, s8, "qs8_fc_gemv_1x8c16__avx2", Always, PackGemvWeights, Gemv::Workspace, Gemv::Run},
+      {isa, fc, s8, "qs8_fc_gemv_1x8c16__avx2", Always, PackGemvWeights, Gemv::Workspace,
+       Gemv::Run},
       {isa, fc, u8, "qu8_fc_6x16c2__avx2", FcBatched, Gemm::Pack, Gemm::Workspace, Gemm::Run},
-      {isa, fc, u8, "qu8_fc_gemv_1x8c16__avx2", Always, PackGemvWeights, Gemv::Workspace, Gemv::Run},
+      {isa, fc, u8, "qu8_fc_gemv_1x8c16__avx2", Always, PackGemvWeights, Gemv::Workspace,
+       Gemv::Run},
       {isa, fc, s16, "qs16x8_fc_6x16c2__avx2", Always, Gemm::Pack, Gemm::Workspace, Gemm::Run},
   };
   table->insert(table->end(), std::begin(rows), std::end(rows));

@@ -117,7 +117,9 @@ void RunDwConv(const OpDesc& d, const PackedData& data, const DwConvConfig& c, c
   const int eb = ElemBytes(d);
   uint8_t* pad = ws + l.pad_at;
   FillZeroPoint(d, l.chunks * c.chunk, pad);
-  for (int k = 0; k < l.chunks; ++k) c.prepare(flat, data, k, ws + l.states_at + k * l.state_stride);
+  for (int k = 0; k < l.chunks; ++k) {
+    c.prepare(flat, data, k, ws + l.states_at + k * l.state_stride);
+  }
   int64_t* offsets = reinterpret_cast<int64_t*>(ws + l.offsets_at);
   const int64_t px_bytes = int64_t{flat.in_c} * eb;
   for (int t = 0; t < l.taps; ++t) {

@@ -65,7 +65,9 @@ Plan MakePlan(const OpDesc& d, const GemmConvConfig& c) {
     p.run_elems = taps.elems;
     p.runs = 0;
     for (int ky = 0; ky < d.kernel_h; ++ky) {
-      for (int j = 0; j < taps.per_row; ++j) p.run_offset[p.runs++] = taps.Offset(d, p.image, ky, j);
+      for (int j = 0; j < taps.per_row; ++j) {
+        p.run_offset[p.runs++] = taps.Offset(d, p.image, ky, j);
+      }
     }
     p.a_bytes = static_cast<size_t>(p.image.Bytes(d)) + PaddedImage::kSlack;
   } else if (p.source == ASource::kRows) {

@@ -111,7 +111,8 @@ void PackDw16(const OpDesc& d, PackedData* data) {
   int16_t* w = data->packed.as<int16_t>();
   for (int t = 0; t < taps; ++t) {
     for (int c = 0; c < d.out_c; ++c) {
-      w[(size_t(c / kChunk) * taps + t) * kChunk + c % kChunk] = data->filter[size_t(t) * d.out_c + c];
+      w[(size_t(c / kChunk) * taps + t) * kChunk + c % kChunk] =
+          data->filter[size_t(t) * d.out_c + c];
     }
   }
 }

@@ -98,7 +98,9 @@ void GemmTilesNeon16(const GemmTiles& t) {
       }
       int64x2_t acc[kMR][4];
       Accumulate(t, a, w, acc);
-      for (int r = 0; r < rows; ++r) StoreRow(t, acc[r], channel0, n, out + (r0 + r) * t.out_stride);
+      for (int r = 0; r < rows; ++r) {
+        StoreRow(t, acc[r], channel0, n, out + (r0 + r) * t.out_stride);
+      }
     }
   }
 }
