@@ -11,6 +11,12 @@ namespace i8mm {
 using internal::Kernel;
 using internal::OpKind;
 
+namespace {
+// From a few rows on the 4-row smmla tile pays; below, the dotprod GEMV (a lesser ISA of the
+// family: the dispatcher falls back to it) streams the weights once.
+bool FcBatched(const internal::OpDesc& d) { return d.batch >= 4; }
+}  // namespace
+
 void AppendKernels(std::vector<Kernel>* table) {
   using Gemm = driver::GemmConvRow<kGemmConv>;
   const Isa isa = Isa::kI8mm;
@@ -22,7 +28,7 @@ void AppendKernels(std::vector<Kernel>* table) {
        Gemm::Workspace, Gemm::Run},
       {isa, OpKind::kConv2D, s8, "qs8_conv_im2col_4x16c8__i8mm", Gemm::Always, Gemm::Pack,
        Gemm::Workspace, Gemm::Run},
-      {isa, OpKind::kFullyConnected, s8, "qs8_fc_4x16c8__i8mm", Gemm::Always, Gemm::Pack,
+      {isa, OpKind::kFullyConnected, s8, "qs8_fc_4x16c8__i8mm", FcBatched, Gemm::Pack,
        Gemm::Workspace, Gemm::Run},
   };
   table->insert(table->end(), std::begin(rows), std::end(rows));
