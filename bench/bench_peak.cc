@@ -12,6 +12,8 @@
 //                        shares the vector ports, so ~70% of this is the practical ceiling).
 //  peak/avx2_vpmaddubsw  vpmaddubsw ymm: 32 u8 x s8 MACs into saturating int16; NOT exact on
 //                        full-range int8 data (see PLATFORM.md), shown for reference only.
+//  peak/neon, peak/neondot, peak/i8mm   smlal by element (4 MACs), sdot (16), smmla (32): the
+//                        instructions of the Arm microkernels.
 // Each function carries its own target attribute: this file is compiled without ISA flags, and
 // a benchmark is registered only when the CPU (and OS) supports the instructions.
 #include <cstdint>
@@ -105,6 +107,86 @@ void RegisterPeaks() {
     benchmark::RegisterBenchmark("peak/avx2", BM_Peak, PeakVpmaddwdYmm, 12, 16)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("peak/avx2_vpmaddubsw", BM_Peak, PeakVpmaddubswYmm, 12, 32)
+        ->Unit(benchmark::kMicrosecond);
+  }
+}
+
+}  // namespace qkbench
+
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+
+#include "dispatch/cpu_features.h"
+
+namespace qkbench {
+namespace {
+
+constexpr int64_t kInnerLoops = 1024;
+
+// Twelve independent chains r = op(r, a, b) of one Arm multiply-accumulate instruction; the
+// operands are fixed, the asm keeps the compiler from folding or reordering them.
+#define QK_ARM_PEAK(name, attr, insn, va, vb, b_reg)                                                 \
+  attr int32_t name(int64_t loops) {                                                          \
+    const int8x16_t a = vdupq_n_s8(1), b = vdupq_n_s8(2);                                     \
+    int32x4_t r0 = vdupq_n_s32(0), r1 = r0, r2 = r0, r3 = r0, r4 = r0, r5 = r0, r6 = r0,      \
+              r7 = r0, r8 = r0, r9 = r0, r10 = r0, r11 = r0;                                  \
+    for (int64_t i = 0; i < loops; ++i) {                                                     \
+      asm volatile(insn " %[r0].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r1].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r2].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r3].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r4].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r5].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r6].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r7].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r8].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r9].4s, %[a]." va ", %[b]." vb "\n\t"                              \
+                   insn " %[r10].4s, %[a]." va ", %[b]." vb "\n\t"                             \
+                   insn " %[r11].4s, %[a]." va ", %[b]." vb                                    \
+                   : [r0] "+w"(r0), [r1] "+w"(r1), [r2] "+w"(r2), [r3] "+w"(r3),               \
+                     [r4] "+w"(r4), [r5] "+w"(r5), [r6] "+w"(r6), [r7] "+w"(r7),               \
+                     [r8] "+w"(r8), [r9] "+w"(r9), [r10] "+w"(r10), [r11] "+w"(r11)            \
+                   : [a] "w"(a), [b] b_reg(b));                                                  \
+    }                                                                                         \
+    int32x4_t s = vaddq_s32(vaddq_s32(vaddq_s32(r0, r1), r2), vaddq_s32(vaddq_s32(r3, r4), r5)); \
+    s = vaddq_s32(s, vaddq_s32(vaddq_s32(r6, r7), vaddq_s32(r8, r9)));                        \
+    return vgetq_lane_s32(vaddq_s32(s, vaddq_s32(r10, r11)), 0);                              \
+  }
+// smlal by element, the NEON microkernels' instruction: 4 s16 x s16 MACs (its element operand
+// must be one of v0-v15: constraint "x").
+QK_ARM_PEAK(PeakSmlal, , "smlal", "4h", "h[0]", "x")
+// sdot: 16 s8 x s8 MACs. smmla: 32 s8 x s8 MACs (a 2x8 by 8x2 product).
+QK_ARM_PEAK(PeakSdot, __attribute__((target("arch=armv8.2-a+dotprod"))), "sdot", "16b", "16b",
+            "w")
+QK_ARM_PEAK(PeakSmmla, __attribute__((target("arch=armv8.6-a+i8mm"))), "smmla", "16b", "16b",
+            "w")
+#undef QK_ARM_PEAK
+
+void BM_Peak(benchmark::State& state, int32_t (*peak)(int64_t), int instructions_per_loop,
+             int macs_per_instruction) {
+  for (auto _ : state) {
+    int32_t r = peak(kInnerLoops);
+    benchmark::DoNotOptimize(r);
+  }
+  const double macs = double(kInnerLoops) * instructions_per_loop * macs_per_instruction;
+  state.counters["GOPS"] =
+      benchmark::Counter(2.0 * macs / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+}  // namespace
+
+void RegisterPeaks() {
+  const qk::internal::CpuFeatures& cpu = qk::internal::GetCpuFeatures();
+  if (cpu.i8mm) {
+    benchmark::RegisterBenchmark("peak/i8mm", BM_Peak, PeakSmmla, 12, 32)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  if (cpu.neon_dot) {
+    benchmark::RegisterBenchmark("peak/neondot", BM_Peak, PeakSdot, 12, 16)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  if (cpu.neon) {
+    benchmark::RegisterBenchmark("peak/neon", BM_Peak, PeakSmlal, 12, 4)
         ->Unit(benchmark::kMicrosecond);
   }
 }

@@ -111,7 +111,7 @@ void BM_Pack(benchmark::State& state, const Workload* w, qk::Isa isa) {
       state.SkipWithError(s.message().c_str());
       break;
     }
-    benchmark::DoNotOptimize(op.impl());
+    benchmark::DoNotOptimize(op);
     benchmark::ClobberMemory();
     if (kernel.empty()) kernel = op.kernel_name();
   }

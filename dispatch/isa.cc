@@ -5,22 +5,28 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 #include "dispatch/cpu_features.h"
+#include "dispatch/isa_info.h"
 
 namespace qk {
 namespace {
 
-struct IsaInfo {
-  Isa isa;
-  const char* name;
-};
-// Best first, scalar last: the order every listing uses.
-constexpr IsaInfo kIsas[] = {
-    {Isa::kI8mm, "i8mm"},   {Isa::kNeonDot, "neondot"},       {Isa::kNeon, "neon"},
-    {Isa::kAvx512Vnni, "avx512vnni"}, {Isa::kAvx2, "avx2"}, {Isa::kScalar, "scalar"},
-};
+using internal::IsaInfo;
+using internal::kIsaInfos;
+
+// "scalar, avx2, ... or i8mm", worst first as users read it.
+std::string IsaNameList() {
+  std::string list;
+  const int count = static_cast<int>(std::size(kIsaInfos));
+  for (int i = count - 1; i >= 0; --i) {
+    list += kIsaInfos[i].name;
+    list += i == 0 ? "" : i == 1 ? " or " : ", ";
+  }
+  return list;
+}
 
 constexpr int kNoOverride = -2;
 std::atomic<int> g_override{kNoOverride};
@@ -38,7 +44,7 @@ EnvChoice ReadEnvironment() {
   if (!ParseIsa(value, &isa)) {
     choice.status = Status(StatusCode::kInvalidArgument,
                            std::string("QK_ISA: unknown ISA '") + value +
-                               "' (expected scalar, avx2, avx512vnni, neon, neondot or i8mm)");
+                               "' (expected " + IsaNameList() + ")");
   } else if (!IsaSupported(isa)) {
     choice.status = Status(StatusCode::kIsaUnavailable,
                            std::string("QK_ISA: '") + value +
@@ -59,10 +65,8 @@ const EnvChoice& Environment() {
 
 const char* IsaName(Isa isa) {
   if (isa == Isa::kAuto) return "auto";
-  for (const IsaInfo& info : kIsas) {
-    if (info.isa == isa) return info.name;
-  }
-  return "unknown";
+  const IsaInfo* info = internal::FindIsaInfo(isa);
+  return info != nullptr ? info->name : "unknown";
 }
 
 bool ParseIsa(const char* name, Isa* isa) {
@@ -71,7 +75,7 @@ bool ParseIsa(const char* name, Isa* isa) {
     *isa = Isa::kAuto;
     return true;
   }
-  for (const IsaInfo& info : kIsas) {
+  for (const IsaInfo& info : kIsaInfos) {
     if (std::strcmp(info.name, name) == 0) {
       *isa = info.isa;
       return true;
@@ -118,7 +122,7 @@ bool IsaSupported(Isa isa) {
 
 std::vector<Isa> CompiledIsas() {
   std::vector<Isa> out;
-  for (const IsaInfo& info : kIsas) {
+  for (const IsaInfo& info : kIsaInfos) {
     if (IsaCompiledIn(info.isa)) out.push_back(info.isa);
   }
   return out;
@@ -126,7 +130,7 @@ std::vector<Isa> CompiledIsas() {
 
 std::vector<Isa> SupportedIsas() {
   std::vector<Isa> out;
-  for (const IsaInfo& info : kIsas) {
+  for (const IsaInfo& info : kIsaInfos) {
     if (IsaSupported(info.isa)) out.push_back(info.isa);
   }
   return out;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "dispatch/isa_info.h"
 #include "reference/reference_kernels.h"
 
 namespace qk {
@@ -25,8 +26,10 @@ namespace i8mm { void AppendKernels(std::vector<internal::Kernel>* table); }
 namespace internal {
 namespace {
 
-bool IsX86(Isa isa) { return isa == Isa::kAvx2 || isa == Isa::kAvx512Vnni; }
-bool IsArm(Isa isa) { return isa == Isa::kNeon || isa == Isa::kNeonDot || isa == Isa::kI8mm; }
+IsaFamily FamilyOf(Isa isa) {
+  const IsaInfo* info = FindIsaInfo(isa);
+  return info != nullptr ? info->family : IsaFamily::kScalar;
+}
 
 std::vector<Kernel> BuildTable() {
   std::vector<Kernel> table;
@@ -55,14 +58,8 @@ std::vector<Kernel> BuildTable() {
 }  // namespace
 
 int IsaRank(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx2: return 1;
-    case Isa::kAvx512Vnni: return 2;
-    case Isa::kNeon: return 1;
-    case Isa::kNeonDot: return 2;
-    case Isa::kI8mm: return 3;
-    default: return 0;
-  }
+  const IsaInfo* info = FindIsaInfo(isa);
+  return info != nullptr ? info->rank : 0;
 }
 
 const std::vector<Kernel>& KernelTable() {
@@ -73,8 +70,7 @@ const std::vector<Kernel>& KernelTable() {
 const Kernel* SelectKernel(const OpDesc& desc, Isa isa) {
   for (const Kernel& k : KernelTable()) {
     if (k.op != desc.op || k.type != desc.type) continue;
-    const bool same_family = k.isa == Isa::kScalar || (IsX86(k.isa) && IsX86(isa)) ||
-                             (IsArm(k.isa) && IsArm(isa));
+    const bool same_family = k.isa == Isa::kScalar || FamilyOf(k.isa) == FamilyOf(isa);
     if (!same_family || IsaRank(k.isa) > IsaRank(isa) || !IsaSupported(k.isa)) continue;
     if (k.applies(desc)) return &k;
   }

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "src/kernel.h"
+#include "core/kernel.h"
 
 namespace qk {
 namespace internal {
@@ -12,8 +12,7 @@ namespace internal {
 // Every compiled-in kernel, best ISA first, scalar last; within an ISA, more specific first.
 const std::vector<Kernel>& KernelTable();
 
-// Rank of an ISA within its family (scalar 0; x86: avx2 1, avx512vnni 2; arm: neon 1,
-// neondot 2, i8mm 3).
+// Rank of an ISA within its family (dispatch/isa_info.h; scalar 0).
 int IsaRank(Isa isa);
 
 // The kernel that runs `desc` when `isa` (already resolved, supported) is requested: the first row

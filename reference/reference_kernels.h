@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "qkernels/requantize.h"
-#include "src/kernel.h"
+#include "core/kernel.h"
 
 namespace qk {
 namespace reference {

@@ -51,14 +51,13 @@ PackedOp::PackedOp() = default;
 PackedOp::~PackedOp() = default;
 PackedOp::PackedOp(PackedOp&&) noexcept = default;
 PackedOp& PackedOp::operator=(PackedOp&&) noexcept = default;
-void PackedOp::reset(std::unique_ptr<internal::PackedOpImpl> impl) { impl_ = std::move(impl); }
 bool PackedOp::empty() const { return impl_ == nullptr; }
 DataType PackedOp::type() const { return impl_ ? impl_->desc.type : DataType::kInt8; }
 Isa PackedOp::isa() const { return impl_ ? impl_->kernel->isa : Isa::kScalar; }
 const char* PackedOp::kernel_name() const { return impl_ ? impl_->kernel->name : "none"; }
 size_t PackedOp::workspace_size() const {
-  if (!impl_ || impl_->kernel->workspace_bytes == nullptr) return 0;
-  const size_t bytes = impl_->kernel->workspace_bytes(impl_->desc);
+  if (!impl_) return 0;
+  const size_t bytes = impl_->workspace_bytes;
   // The caller's workspace may have any alignment; Run() aligns it for the kernel.
   return bytes == 0 ? 0 : bytes + internal::kWorkspaceAlignment - 1;
 }
@@ -71,7 +70,7 @@ int PackedOp::output_channels() const { return impl_ ? impl_->desc.out_c : 0; }
 namespace {
 
 using internal::OpDesc;
-using internal::PackedOpImpl;
+using PackedOpImpl = PackedOpAccess::Impl;
 
 bool Verbose() {
   static const bool verbose = [] {
@@ -150,11 +149,12 @@ Status Pack(const OpDesc& desc, const Requantization& quant, const void* filter,
     data.filter.resize(desc.FilterElements());
     std::memcpy(data.filter.data(), filter, data.filter.size());
     if (kernel->pack) kernel->pack(impl->desc, &data);
+    if (kernel->workspace_bytes) impl->workspace_bytes = kernel->workspace_bytes(impl->desc);
     if (Verbose()) {
       std::fprintf(stderr, "qkernels: %s %s (isa %s) -> %s\n", internal::OpKindName(desc.op),
                    DataTypeName(desc.type), IsaName(isa), kernel->name);
     }
-    out->reset(std::move(impl));
+    PackedOpAccess::Reset(out, std::move(impl));
   } catch (const std::bad_alloc&) {
     return Status(StatusCode::kOutOfMemory, "packing: out of memory");
   }
@@ -164,7 +164,7 @@ Status Pack(const OpDesc& desc, const Requantization& quant, const void* filter,
 template <typename T>
 Status RunTyped(const PackedOp& op, DataType expected, const T* input, T* output, void* workspace,
                 size_t workspace_bytes) {
-  const PackedOpImpl* impl = op.impl();
+  const PackedOpImpl* impl = PackedOpAccess::Get(op);
   if (impl == nullptr) return Status(StatusCode::kInvalidArgument, "op: empty PackedOp");
   if (impl->desc.type != expected) {
     return Status(StatusCode::kInvalidArgument,

@@ -3,7 +3,7 @@
 #define QKERNELS_SRC_VALIDATE_H_
 
 #include "qkernels/ops.h"
-#include "src/op_desc.h"
+#include "core/op_desc.h"
 
 namespace qk {
 namespace internal {

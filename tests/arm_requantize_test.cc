@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "kernels/neon/arm_gemm.h"
+#include "kernels/neon/requantize_lanes_neon.h"
 #include "qkernels/requantize.h"
 #include "tests/requantize_lanes.h"
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <regex>
+#include <string>
 #include <vector>
 
 #include "dispatch/kernel_table.h"
@@ -41,6 +43,29 @@ TEST(Dispatch, TableIsOrderedBestFirstWithScalarRowsLast) {
         << table[i - 1].name << " before " << table[i].name;
   }
   EXPECT_EQ(table.back().isa, Isa::kScalar);
+}
+
+// Every row's name follows the one grammar (docs/ARCHITECTURE.md) and agrees with the row:
+// <dtype>_<op>[_<variant>]_<tile>__<isa>, or <dtype>_<op>__scalar for the reference.
+TEST(Dispatch, KernelNamesFollowTheGrammar) {
+  const std::regex grammar(
+      "(qs8|qu8|qs16x8)_(conv|dwconv|fc)(_(1x1|im2col|igemm|smallk|gemv))?"
+      "(_([0-9]+x[0-9]+c[0-9]+|[0-9]+c[0-9]+))?__([a-z0-9]+)");
+  for (const internal::Kernel& row : internal::KernelTable()) {
+    std::smatch m;
+    const std::string name = row.name;
+    ASSERT_TRUE(std::regex_match(name, m, grammar)) << name;
+    const char* dtype = row.type == DataType::kInt8    ? "qs8"
+                        : row.type == DataType::kUInt8 ? "qu8"
+                                                       : "qs16x8";
+    const char* op = row.op == internal::OpKind::kConv2D            ? "conv"
+                     : row.op == internal::OpKind::kDepthwiseConv2D ? "dwconv"
+                                                                    : "fc";
+    EXPECT_EQ(m[1].str(), dtype) << name;
+    EXPECT_EQ(m[2].str(), op) << name;
+    EXPECT_EQ(m[7].str(), IsaName(row.isa)) << name;
+    EXPECT_EQ(m[5].matched, row.isa != Isa::kScalar) << name << ": a SIMD row names its tile";
+  }
 }
 
 TEST(Dispatch, UnsupportedIsaIsAnErrorNotACrash) {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "qkernels/ops.h"
-#include "src/op_desc.h"
+#include "core/op_desc.h"
 
 namespace qk {
 namespace test {

@@ -21,25 +21,9 @@
 #include "qkernels/isa.h"
 #include "qkernels/requantize.h"
 #include "qkernels/status.h"
+#include "qkernels/types.h"
 
 namespace qk {
-
-// The quantization scheme of an op.
-enum class DataType {
-  kInt8,   // TFLite int8: int8 activations, int8 symmetric weights (zero point 0), int32 bias,
-           // per-channel or per-tensor multipliers
-  kUInt8,  // TFLite legacy uint8: asymmetric uint8 activations and weights (filter zero point),
-           // int32 bias, per-tensor multiplier
-  kInt16,  // TFLite int16x8: int16 activations (zero points 0), int8 weights, int64 bias,
-           // per-channel multipliers, shifts in [-31, 7]
-};
-const char* DataTypeName(DataType type);
-
-enum class Padding {
-  kValid,     // no padding; out = floor((in - effective_kernel + stride) / stride)
-  kSame,      // out = ceil(in / stride); pad_top/left = floor(total / 2) (TFLite's rule)
-  kExplicit,  // pad_top/bottom/left/right as given
-};
 
 // How int32 (int64 for kInt16) accumulators become output values (FORMAT.md section 4):
 //   out = clamp(MultiplyByQuantizedMultiplier(acc + bias, multiplier[c], shift[c])
@@ -103,10 +87,6 @@ Status Conv2DOutputSize(const Conv2DParams& params, int* output_height, int* out
 Status DepthwiseConv2DOutputSize(const DepthwiseConv2DParams& params, int* output_height,
                                  int* output_width);
 
-namespace internal {
-struct PackedOpImpl;
-}
-
 // Packed weights plus everything the op needs to run: opaque, movable, owned by the caller.
 // A PackedOp is immutable after packing and may be run from many threads at once (each with its
 // own workspace).
@@ -122,7 +102,7 @@ class PackedOp {
   bool empty() const;
   DataType type() const;
   Isa isa() const;                  // the ISA of the kernel that will run
-  const char* kernel_name() const;  // e.g. "qs8_conv_igemm_4x16c4__avx512vnni"
+  const char* kernel_name() const;  // e.g. "qs8_conv_igemm_6x64c4__avx512vnni"
   size_t workspace_size() const;    // bytes Run() needs as scratch (may be 0)
   size_t input_elements() const;    // documented input buffer size
   size_t output_elements() const;   // documented output buffer size
@@ -130,12 +110,11 @@ class PackedOp {
   int output_width() const;         // 1 for fully connected
   int output_channels() const;
 
-  const internal::PackedOpImpl* impl() const { return impl_.get(); }
-  internal::PackedOpImpl* mutable_impl() { return impl_.get(); }
-  void reset(std::unique_ptr<internal::PackedOpImpl> impl);
 
  private:
-  std::unique_ptr<internal::PackedOpImpl> impl_;
+  struct Impl;  // the library's state of a packed op
+  friend struct PackedOpAccess;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Pack the weights for the kernel chosen for `isa` (kAuto: DefaultIsa()). The filter has the

@@ -2,7 +2,10 @@
 #ifndef QKERNELS_KERNELS_AVX2_AVX2_KERNELS_H_
 #define QKERNELS_KERNELS_AVX2_AVX2_KERNELS_H_
 
-#include "src/kernel.h"
+#include "kernels/driver/dwconv_driver.h"
+#include "kernels/driver/gemm_conv_driver.h"
+#include "kernels/driver/gemv_driver.h"
+#include "core/kernel.h"
 
 namespace qk {
 namespace avx2 {
@@ -10,30 +13,16 @@ namespace avx2 {
 using internal::OpDesc;
 using internal::PackedData;
 
-// conv_gemm_avx2.cc: int8/uint8 through the 6x16c2 int16 GEMM (pack: PackGemmWeights).
-void ConvIgemmRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
-                  void* workspace);
-void PointwiseGemmRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
-                      void* workspace);
+// gemm_conv_6x16c2__avx2.cc: conv2d and fully connected, int8, uint8 and int16x8.
+extern const driver::GemmConvConfig kGemmConv;
 
-// gemm16x8_avx2.cc: int16x8 conv2d / fully connected through the same GEMM, int64 accumulators.
-void PackGemm16x8Weights(const OpDesc& d, PackedData* data);
-void ConvIgemm16x8Run(const OpDesc& d, const PackedData& data, const void* input, void* output,
-                      void* workspace);
-void PointwiseGemm16x8Run(const OpDesc& d, const PackedData& data, const void* input,
-                          void* output, void* workspace);
-
-// fc_gemv_avx2.cc: int8/uint8 fully connected, 8 outputs x 16 inputs per step.
+// gemv_1x8c16__avx2.cc: int8/uint8 fully connected, 8 outputs x 16 inputs per step.
+extern const driver::GemvConfig kGemv;
 void PackGemvWeights(const OpDesc& d, PackedData* data);
-size_t GemvWorkspaceBytes(const OpDesc& d);
-void GemvRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
-             void* workspace);
 
-// dwconv_avx2.cc: int8/uint8/int16x8 depthwise conv2d, 16 channels x 2 taps per step.
+// dwconv_16c2__avx2.cc: int8/uint8/int16x8 depthwise conv2d, 16 channels x 2 taps per step.
+extern const driver::DwConvConfig kDwConv;
 void PackDwWeights(const OpDesc& d, PackedData* data);
-size_t DwWorkspaceBytes(const OpDesc& d);
-void DwRun(const OpDesc& d, const PackedData& data, const void* input, void* output,
-           void* workspace);
 
 }  // namespace avx2
 }  // namespace qk

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <type_traits>
 
-#include "kernels/common/requantize_estimate.h"
-#include "src/kernel.h"
+#include "kernels/x86/requantize_estimate.h"
+#include "core/kernel.h"
 
 #define QK_AVX2_INLINE inline __attribute__((always_inline))
 

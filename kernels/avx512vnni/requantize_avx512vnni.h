@@ -14,7 +14,7 @@
 
 #include <cstdint>
 
-#include "kernels/common/requantize_estimate.h"
+#include "kernels/x86/requantize_estimate.h"
 #include "qkernels/requantize.h"
 
 namespace qk {

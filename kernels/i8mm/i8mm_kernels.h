@@ -1,15 +1,14 @@
-// Internal declarations of the qk::i8mm microkernels (no intrinsics).
+// The Armv8.6 i8mm kernels registered in i8mm_table.cc (declarations only, no intrinsics).
 #ifndef QKERNELS_KERNELS_I8MM_I8MM_KERNELS_H_
 #define QKERNELS_KERNELS_I8MM_I8MM_KERNELS_H_
 
-#include <cstddef>
-#include <cstdint>
+#include "kernels/driver/gemm_conv_driver.h"
 
 namespace qk {
 namespace i8mm {
 
-void qs8_gemm_4x16c8__i8mm(size_t kpad, const void* const* a_rows, const void* b_panel,
-                           int32_t a_zero_point, int32_t* acc);
+// gemm_conv_4x16c8__i8mm.cc: int8 conv2d and fully connected.
+extern const driver::GemmConvConfig kGemmConv;
 
 }  // namespace i8mm
 }  // namespace qk

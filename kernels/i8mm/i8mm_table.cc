@@ -1,39 +1,37 @@
-// The Armv8.6 i8mm rows: int8 conv (1x1 direct and im2col) and fully connected through the
-// 4x16c8 smmla GEMM; the arithmetic outside the microkernel is the shared qk::neon driver.
-// uint8, int16x8 and depthwise have no i8mm row: the dispatcher falls back to the NEON rows.
+// The Armv8.6 i8mm rows: int8 conv and fully connected through the GEMM-conv driver with the
+// 4x16c8 smmla microkernel. uint8, int16x8 and depthwise have no i8mm row: the dispatcher falls
+// back to the NEON rows.
 #include <vector>
 
 #include "kernels/i8mm/i8mm_kernels.h"
-#include "kernels/neon/arm_gemm.h"
 
 namespace qk {
 namespace i8mm {
-namespace {
 
 using internal::Kernel;
-using internal::OpDesc;
 using internal::OpKind;
-using internal::PackedData;
 
-constexpr neon::GemmKernel kGemm = {4, 16, 8, 1, qs8_gemm_4x16c8__i8mm};
-
-void Pack(const OpDesc& d, PackedData* data) { neon::PackGemmWeights(d, kGemm, data); }
-size_t Workspace(const OpDesc& d) { return neon::GemmWorkspaceBytes(d, kGemm); }
-void Run(const OpDesc& d, const PackedData& p, const void* in, void* out, void* ws) {
-  neon::RunGemmConv(d, p, kGemm, in, out, ws);
-}
-bool Always(const OpDesc&) { return true; }
-
+namespace {
+// From a few rows on the 4-row smmla tile pays; below, the dotprod GEMV (a lesser ISA of the
+// family: the dispatcher falls back to it) streams the weights once.
+bool FcBatched(const internal::OpDesc& d) { return d.batch >= 4; }
 }  // namespace
 
 void AppendKernels(std::vector<Kernel>* table) {
+  using Gemm = driver::GemmConvRow<kGemmConv>;
   const Isa isa = Isa::kI8mm;
-  table->push_back({isa, OpKind::kConv2D, DataType::kInt8, "qs8_conv1x1_4x16c8__i8mm",
-                    neon::GemmUsesDirectRows, Pack, Workspace, Run});
-  table->push_back({isa, OpKind::kConv2D, DataType::kInt8, "qs8_conv_4x16c8__i8mm", Always,
-                    Pack, Workspace, Run});
-  table->push_back({isa, OpKind::kFullyConnected, DataType::kInt8, "qs8_fc_4x16c8__i8mm",
-                    Always, Pack, Workspace, Run});
+  const DataType s8 = DataType::kInt8;
+  const Kernel rows[] = {
+      {isa, OpKind::kConv2D, s8, "qs8_conv_1x1_4x16c8__i8mm", Gemm::Pointwise, Gemm::Pack,
+       Gemm::Workspace, Gemm::Run},
+      {isa, OpKind::kConv2D, s8, "qs8_conv_igemm_4x16c8__i8mm", Gemm::Image, Gemm::Pack,
+       Gemm::Workspace, Gemm::Run},
+      {isa, OpKind::kConv2D, s8, "qs8_conv_im2col_4x16c8__i8mm", Gemm::Always, Gemm::Pack,
+       Gemm::Workspace, Gemm::Run},
+      {isa, OpKind::kFullyConnected, s8, "qs8_fc_4x16c8__i8mm", FcBatched, Gemm::Pack,
+       Gemm::Workspace, Gemm::Run},
+  };
+  table->insert(table->end(), std::begin(rows), std::end(rows));
 }
 
 }  // namespace i8mm

@@ -1,34 +1,28 @@
-// Internal declarations of the qk::neon kernels that the NEON table registers (no intrinsics).
+// The plain NEON (Armv8.0) kernels registered in neon_table.cc (declarations only, no intrinsics).
 #ifndef QKERNELS_KERNELS_NEON_NEON_KERNELS_H_
 #define QKERNELS_KERNELS_NEON_NEON_KERNELS_H_
 
 #include <cstddef>
 #include <cstdint>
 
-#include "src/kernel.h"
+#include "kernels/driver/dwconv_driver.h"
+#include "kernels/driver/gemm_conv_driver.h"
+#include "core/kernel.h"
 
 namespace qk {
 namespace neon {
 
-void qs8_gemm_4x8c8__neon(size_t kpad, const void* const* a, const void* b, int32_t zp,
-                          int32_t* acc);
-void qu8_gemm_4x8c8__neon(size_t kpad, const void* const* a, const void* b, int32_t zp,
-                          int32_t* acc);
+// gemm_conv_4x8c1__neon.cc: int8 and uint8 conv2d and fully connected.
+extern const driver::GemmConvConfig kGemmConv;
 
-// Depthwise int8 and uint8 (any depth multiplier).
-bool DepthMultiplierIsOne(const internal::OpDesc& d);
-bool AlwaysApplies(const internal::OpDesc& d);
-void PackDepthwise(const internal::OpDesc& d, internal::PackedData* data);
-void RunDepthwise(const internal::OpDesc& d, const internal::PackedData& p, const void* input,
-                  void* output, void* workspace);
-// int16x8 depthwise, depth multiplier 1 (weights packed by PackDepthwise: filter_zp is 0).
-void RunDepthwiseInt16(const internal::OpDesc& d, const internal::PackedData& p,
-                       const void* input, void* output, void* workspace);
+// dwconv_8c1__neon.cc: int8 and uint8 depthwise conv2d; qs16x8_dwconv_4c1__neon.cc: int16x8.
+extern const driver::DwConvConfig kDwConv;
+extern const driver::DwConvConfig kDwConv16;
+void PackDw8(const internal::OpDesc& d, internal::PackedData* data);
+void PackDw16(const internal::OpDesc& d, internal::PackedData* data);
 
-// int16x8 conv2d and fully connected: int16 activations, int8 weights, int64 accumulators.
-void PackConvInt16(const internal::OpDesc& d, internal::PackedData* data);
-void RunConvInt16(const internal::OpDesc& d, const internal::PackedData& p, const void* input,
-                  void* output, void* workspace);
+// qs16x8_gemm_conv_4x8c1__neon.cc: int16x8 conv2d and fully connected (int64 accumulators).
+extern const driver::GemmConvConfig kGemmConv16;
 
 }  // namespace neon
 }  // namespace qk

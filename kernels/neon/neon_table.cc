@@ -1,63 +1,53 @@
 // The plain NEON (Armv8.0) rows of the kernel table. Every op and data type has a row:
-// int8/uint8 conv and fully connected through the 4x8c8 GEMM (pointwise ops with K % 8 == 0 read
-// the input in place: the conv1x1 rows), int8/uint8 depthwise, int16x8 conv and FC, int16x8
-// depthwise with depth multiplier 1 (a larger multiplier falls back to scalar there).
+// int8/uint8 conv and fully connected through the GEMM-conv driver with the 4x8c8 microkernel
+// (1x1: pointwise ops; igemm: taps from a padded image; im2col: the rest), int8/uint8 depthwise,
+// int16x8 conv and FC, int16x8 depthwise. The depthwise rows run on the depthwise-conv driver.
 #include <vector>
 
-#include "kernels/neon/arm_gemm.h"
 #include "kernels/neon/neon_kernels.h"
 
 namespace qk {
 namespace neon {
-namespace {
 
 using internal::Kernel;
-using internal::OpDesc;
 using internal::OpKind;
-using internal::PackedData;
-
-constexpr GemmKernel kQs8Gemm = {4, 8, 1, 2, qs8_gemm_4x8c8__neon};
-constexpr GemmKernel kQu8Gemm = {4, 8, 1, 2, qu8_gemm_4x8c8__neon};
-
-template <const GemmKernel& K>
-void PackGemm(const OpDesc& d, PackedData* data) { PackGemmWeights(d, K, data); }
-template <const GemmKernel& K>
-size_t GemmWorkspace(const OpDesc& d) { return GemmWorkspaceBytes(d, K); }
-template <const GemmKernel& K>
-void RunGemm(const OpDesc& d, const PackedData& p, const void* in, void* out, void* ws) {
-  RunGemmConv(d, p, K, in, out, ws);
-}
-
-bool Always(const OpDesc&) { return true; }
-
-}  // namespace
 
 void AppendKernels(std::vector<Kernel>* table) {
+  using Gemm = driver::GemmConvRow<kGemmConv>;
+  using Gemm16 = driver::GemmConvRow<kGemmConv16>;
+  using Dw = driver::DwConvRow<kDwConv>;
+  using Dw16 = driver::DwConvRow<kDwConv16>;
   const Isa isa = Isa::kNeon;
-  table->push_back({isa, OpKind::kConv2D, DataType::kInt8, "qs8_conv1x1_4x8c8__neon",
-                    GemmUsesDirectRows, PackGemm<kQs8Gemm>, GemmWorkspace<kQs8Gemm>,
-                    RunGemm<kQs8Gemm>});
-  table->push_back({isa, OpKind::kConv2D, DataType::kInt8, "qs8_conv_4x8c8__neon", Always,
-                    PackGemm<kQs8Gemm>, GemmWorkspace<kQs8Gemm>, RunGemm<kQs8Gemm>});
-  table->push_back({isa, OpKind::kConv2D, DataType::kUInt8, "qu8_conv1x1_4x8c8__neon",
-                    GemmUsesDirectRows, PackGemm<kQu8Gemm>, GemmWorkspace<kQu8Gemm>,
-                    RunGemm<kQu8Gemm>});
-  table->push_back({isa, OpKind::kConv2D, DataType::kUInt8, "qu8_conv_4x8c8__neon", Always,
-                    PackGemm<kQu8Gemm>, GemmWorkspace<kQu8Gemm>, RunGemm<kQu8Gemm>});
-  table->push_back({isa, OpKind::kConv2D, DataType::kInt16, "qs16x8_conv_c8__neon", Always,
-                    PackConvInt16, nullptr, RunConvInt16});
-  table->push_back({isa, OpKind::kDepthwiseConv2D, DataType::kInt8, "qs8_dwconv_8c__neon",
-                    AlwaysApplies, PackDepthwise, nullptr, RunDepthwise});
-  table->push_back({isa, OpKind::kDepthwiseConv2D, DataType::kUInt8, "qu8_dwconv_8c__neon",
-                    AlwaysApplies, PackDepthwise, nullptr, RunDepthwise});
-  table->push_back({isa, OpKind::kDepthwiseConv2D, DataType::kInt16, "qs16x8_dwconv_4c__neon",
-                    DepthMultiplierIsOne, PackDepthwise, nullptr, RunDepthwiseInt16});
-  table->push_back({isa, OpKind::kFullyConnected, DataType::kInt8, "qs8_fc_4x8c8__neon", Always,
-                    PackGemm<kQs8Gemm>, GemmWorkspace<kQs8Gemm>, RunGemm<kQs8Gemm>});
-  table->push_back({isa, OpKind::kFullyConnected, DataType::kUInt8, "qu8_fc_4x8c8__neon", Always,
-                    PackGemm<kQu8Gemm>, GemmWorkspace<kQu8Gemm>, RunGemm<kQu8Gemm>});
-  table->push_back({isa, OpKind::kFullyConnected, DataType::kInt16, "qs16x8_fc_c8__neon", Always,
-                    PackConvInt16, nullptr, RunConvInt16});
+  const OpKind conv = OpKind::kConv2D, fc = OpKind::kFullyConnected;
+  const OpKind dw = OpKind::kDepthwiseConv2D;
+  const DataType s8 = DataType::kInt8, u8 = DataType::kUInt8, s16 = DataType::kInt16;
+  const Kernel rows[] = {
+      {isa, conv, s8, "qs8_conv_1x1_4x8c1__neon", Gemm::Pointwise, Gemm::Pack, Gemm::Workspace,
+       Gemm::Run},
+      {isa, conv, s8, "qs8_conv_igemm_4x8c1__neon", Gemm::Image, Gemm::Pack, Gemm::Workspace,
+       Gemm::Run},
+      {isa, conv, s8, "qs8_conv_im2col_4x8c1__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace,
+       Gemm::Run},
+      {isa, conv, u8, "qu8_conv_1x1_4x8c1__neon", Gemm::Pointwise, Gemm::Pack, Gemm::Workspace,
+       Gemm::Run},
+      {isa, conv, u8, "qu8_conv_igemm_4x8c1__neon", Gemm::Image, Gemm::Pack, Gemm::Workspace,
+       Gemm::Run},
+      {isa, conv, u8, "qu8_conv_im2col_4x8c1__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace,
+       Gemm::Run},
+      {isa, conv, s16, "qs16x8_conv_1x1_4x8c1__neon", Gemm16::Pointwise, Gemm16::Pack,
+       Gemm16::Workspace, Gemm16::Run},
+      {isa, conv, s16, "qs16x8_conv_im2col_4x8c1__neon", Gemm16::Always, Gemm16::Pack,
+       Gemm16::Workspace, Gemm16::Run},
+      {isa, dw, s8, "qs8_dwconv_8c1__neon", Gemm::Always, PackDw8, Dw::Workspace, Dw::Run},
+      {isa, dw, u8, "qu8_dwconv_8c1__neon", Gemm::Always, PackDw8, Dw::Workspace, Dw::Run},
+      {isa, dw, s16, "qs16x8_dwconv_4c1__neon", Gemm::Always, PackDw16, Dw16::Workspace,
+       Dw16::Run},
+      {isa, fc, s8, "qs8_fc_4x8c1__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace, Gemm::Run},
+      {isa, fc, u8, "qu8_fc_4x8c1__neon", Gemm::Always, Gemm::Pack, Gemm::Workspace, Gemm::Run},
+      {isa, fc, s16, "qs16x8_fc_4x8c1__neon", Gemm16::Always, Gemm16::Pack, Gemm16::Workspace,
+       Gemm16::Run},
+  };
+  table->insert(table->end(), std::begin(rows), std::end(rows));
 }
 
 }  // namespace neon

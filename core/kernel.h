@@ -1,0 +1,58 @@
+// Internal: the kernel table row and the packed-op state every kernel reads.
+//
+// Each ISA folder contributes rows (kernels/<isa>/*_table.cc); dispatch/ orders them best first,
+// scalar last, and the API, the tests and the benchmarks all pick from the same table.
+#ifndef QKERNELS_CORE_KERNEL_H_
+#define QKERNELS_CORE_KERNEL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/aligned_buffer.h"
+#include "core/op_desc.h"
+#include "qkernels/isa.h"
+
+namespace qk {
+namespace internal {
+
+// What Pack* hands to a kernel's pack function, and what its run function reads.
+struct PackedData {
+  // Always expanded to out_c entries (per-tensor values are broadcast).
+  std::vector<int32_t> multiplier;
+  std::vector<int32_t> shift;
+  // out_c entries, zero when the op has no bias. bias64 is used by kInt16 only.
+  std::vector<int32_t> bias32;
+  std::vector<int64_t> bias64;
+  // The caller's filter, copied in its documented layout (uint8 weights stored as bytes).
+  std::vector<int8_t> filter;
+  // Kernel-specific: packed weights and a bias with folded zero-point compensation.
+  AlignedBuffer packed;
+  std::vector<int32_t> packed_bias;
+};
+
+// Run() hands kernels a workspace aligned to this (PackedOp::workspace_size() includes the slack).
+constexpr size_t kWorkspaceAlignment = 64;
+
+struct Kernel {
+  Isa isa;
+  OpKind op;
+  DataType type;
+  const char* name;
+  // Can this kernel run `desc`? (e.g. a 1x1 direct kernel only takes pointwise convolutions)
+  bool (*applies)(const OpDesc& desc);
+  // Fills data->packed / data->packed_bias from data->filter / bias32 (may throw std::bad_alloc).
+  // nullptr when the kernel reads the plain filter.
+  void (*pack)(const OpDesc& desc, PackedData* data);
+  // Scratch bytes `run` needs. nullptr means 0.
+  size_t (*workspace_bytes)(const OpDesc& desc);
+  // Computes the whole output. input/output point to the op's element type (any alignment);
+  // `workspace` is aligned to kWorkspaceAlignment and holds workspace_bytes(desc) bytes.
+  void (*run)(const OpDesc& desc, const PackedData& data, const void* input, void* output,
+              void* workspace);
+};
+
+}  // namespace internal
+}  // namespace qk
+
+#endif  // QKERNELS_CORE_KERNEL_H_

@@ -1,0 +1,198 @@
+// The GEMM-conv driver (see gemm_conv_driver.h): the plan of an op (where A comes from, row blocks,
+// panel order, workspace layout) and its execution as a sequence of work items, each an output
+// tile range (group, row block, panel range) that a microkernel computes.
+#include "kernels/driver/gemm_conv_driver.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "kernels/driver/a_rows.h"
+
+namespace qk {
+namespace driver {
+
+using internal::OpDesc;
+using internal::PackedData;
+
+namespace {
+
+constexpr int kMaxRuns = 64;  // padded-image runs per row (kernel rows, or taps if dilated)
+
+int ABytes(const GemmConvConfig& c) { return c.a_format == AFormat::kInt16MinusZp ? 2 : 1; }
+
+bool UsesImage(const OpDesc& d, const GemmConvConfig& c) {
+  if (!c.padded_image || ABytes(c) != 1 || d.groups != 1 || d.IsPointwise()) return false;
+  if (c.a_format == AFormat::kXorU8 && d.type == DataType::kUInt8) return false;  // row terms
+  const TapRuns runs(d);
+  return runs.elems % c.k_align == 0 && runs.Count(d) <= kMaxRuns &&
+         PaddedImage(d, 1).Fits(d);
+}
+
+// Everything RunGemmConv decides before computing.
+struct Plan {
+  GemmGeometry g;
+  ASource source;
+  AConverter cv;
+  int64_t row_bytes;  // a workspace row (kRows)
+  int64_t mc;         // rows per block
+  bool row_terms;
+  bool rows_outside_panels;
+  int runs, run_elems;
+  std::array<int64_t, kMaxRuns> run_offset;
+  PaddedImage image;
+  // Workspace: A (rows or image) at 0, then the row pointers, then the row terms.
+  size_t a_bytes, pointers_at, terms_at, bytes;
+};
+
+size_t Align64(size_t n) { return (n + 63) / 64 * 64; }
+
+Plan MakePlan(const OpDesc& d, const GemmConvConfig& c) {
+  Plan p{GemmGeometryOf(d, c), ChooseASource(d, c), MakeAConverter(d, c), 0, 0, false, false,
+         1, 0, {}, PaddedImage(d, 1), 0, 0, 0, 0};
+  const GemmGeometry& g = p.g;
+  const int64_t a_row = int64_t{g.kp} * p.cv.a_bytes;
+  p.row_bytes = a_row;
+  const int64_t fit = std::max<int64_t>(c.mr, c.a_block_bytes / a_row / c.mr * c.mr);
+  p.mc = std::min({fit, std::max<int64_t>(c.mr, c.max_block_rows / c.mr * c.mr),
+                   (g.m + c.mr - 1) / c.mr * c.mr});
+  p.row_terms = c.a_format == AFormat::kXorU8 && d.type == DataType::kUInt8;
+  p.rows_outside_panels = a_row <= c.small_k_bytes && g.np <= c.small_k_max_n;
+  p.run_elems = p.source == ASource::kInput ? g.k : g.kp;
+  p.run_offset[0] = 0;
+  if (p.source == ASource::kImage) {
+    const TapRuns taps(d);
+    p.run_elems = taps.elems;
+    p.runs = 0;
+    for (int ky = 0; ky < d.kernel_h; ++ky) {
+      for (int j = 0; j < taps.per_row; ++j) {
+        p.run_offset[p.runs++] = taps.Offset(d, p.image, ky, j);
+      }
+    }
+    p.a_bytes = static_cast<size_t>(p.image.Bytes(d)) + PaddedImage::kSlack;
+  } else if (p.source == ASource::kRows) {
+    p.a_bytes = static_cast<size_t>(p.mc * p.row_bytes);
+  }
+  p.pointers_at = Align64(p.a_bytes);
+  p.terms_at = p.pointers_at + Align64(static_cast<size_t>(p.mc) * sizeof(const uint8_t*));
+  p.bytes = p.terms_at + (p.row_terms ? static_cast<size_t>(p.mc) * sizeof(int32_t) : 0);
+  return p;
+}
+
+// One output tile range. The driver runs the items in order; each item prepares its own A rows,
+// so items of different row blocks could run on different threads (each with its own workspace
+// for kRows; the padded image of a batch item is shared and read-only).
+struct WorkItem {
+  int group;
+  int64_t m0, m1;
+  int panel_begin, panel_end;
+};
+
+void RunRange(const OpDesc& d, const PackedData& data, const GemmConvConfig& c, const Plan& p,
+              const WorkItem& item, const uint8_t* in, uint8_t* out, uint8_t* ws) {
+  const GemmGeometry& g = p.g;
+  const int rows = static_cast<int>(item.m1 - item.m0);
+  const uint8_t** pointers = reinterpret_cast<const uint8_t**>(ws + p.pointers_at);
+  if (p.source == ASource::kInput) {
+    const int64_t in_row = int64_t{d.in_c} * p.cv.in_bytes;
+    const uint8_t* first = in + item.m0 * in_row + int64_t{item.group} * g.k * p.cv.in_bytes;
+    for (int r = 0; r < rows; ++r) pointers[r] = first + r * in_row;
+  } else if (p.source == ASource::kRows) {
+    FillRows(d, p.cv, in, item.group, item.m0, rows, p.row_bytes, ws);
+    for (int r = 0; r < rows; ++r) pointers[r] = ws + r * p.row_bytes;
+  } else {
+    const int64_t pixels = int64_t{d.out_h} * d.out_w;
+    for (int r = 0; r < rows; ++r) {
+      const int64_t pixel = (item.m0 + r) % pixels;
+      pointers[r] = ws + p.image.PixelOffset(d, pixel / d.out_w, pixel % d.out_w);
+    }
+  }
+  int32_t* terms = p.row_terms ? reinterpret_cast<int32_t*>(ws + p.terms_at) : nullptr;
+  if (terms != nullptr) {
+    const uint32_t cw = 128u - static_cast<uint32_t>(d.filter_zp);
+    for (int r = 0; r < rows; ++r) {
+      uint32_t sum = 0;
+      for (int i = 0; i < p.runs; ++i) sum += SumBytes(pointers[r] + p.run_offset[i], p.run_elems);
+      terms[r] = static_cast<int32_t>(cw * sum);
+    }
+  }
+  const int out_bytes = d.type == DataType::kInt16 ? 2 : 1;
+  const size_t panel_bytes = size_t(g.kp) * c.nr * (c.w_format == WFormat::kInt16MinusZp ? 2 : 1);
+  GemmTiles t;
+  t.desc = &d;
+  t.data = &data;
+  t.geometry = &g;
+  t.group = item.group;
+  t.rows = pointers;
+  t.m = rows;
+  t.runs = p.runs;
+  t.run_elems = p.run_elems;
+  t.run_offset = p.run_offset.data();
+  t.a_raw = p.source == ASource::kInput;
+  t.row_term = terms;
+  t.panels = data.packed.as<uint8_t>() + size_t(item.group) * (g.np / c.nr) * panel_bytes;
+  t.panel_bytes = panel_bytes;
+  t.panel_begin = item.panel_begin;
+  t.panel_end = item.panel_end;
+  t.rows_outside_panels = p.rows_outside_panels;
+  t.out = out + (item.m0 * d.out_c + int64_t{item.group} * g.n) * out_bytes;
+  t.out_stride = d.out_c;
+  c.tiles(t);
+}
+
+}  // namespace
+
+GemmGeometry GemmGeometryOf(const OpDesc& d, const GemmConvConfig& c) {
+  GemmGeometry g;
+  g.groups = d.groups;
+  g.m = int64_t{d.batch} * d.out_h * d.out_w;
+  g.n = d.out_c / d.groups;
+  g.k = d.KernelDepth();
+  g.kp = (g.k + c.k_align - 1) / c.k_align * c.k_align;
+  g.np = (g.n + c.nr - 1) / c.nr * c.nr;
+  return g;
+}
+
+ASource ChooseASource(const OpDesc& d, const GemmConvConfig& c) {
+  if (d.IsPointwise()) {
+    const bool whole = (d.in_c / d.groups) % c.k_align == 0;
+    return c.reads_input && whole ? ASource::kInput : ASource::kRows;
+  }
+  return UsesImage(d, c) ? ASource::kImage : ASource::kRows;
+}
+
+size_t GemmConvWorkspaceBytes(const OpDesc& d, const GemmConvConfig& c) {
+  return MakePlan(d, c).bytes;
+}
+
+void RunGemmConv(const OpDesc& d, const PackedData& data, const GemmConvConfig& c,
+                 const void* input, void* output, void* workspace) {
+  const Plan p = MakePlan(d, c);
+  const uint8_t* in = static_cast<const uint8_t*>(input);
+  uint8_t* out = static_cast<uint8_t*>(output);
+  uint8_t* ws = static_cast<uint8_t*>(workspace);
+  const int panels = p.g.np / c.nr;
+  // The rows' K padding (elements k..kp) is zeroed once: FillRows writes the first k only.
+  if (p.source == ASource::kRows && p.g.kp > p.g.k) {
+    const int64_t k_bytes = int64_t{p.g.k} * p.cv.a_bytes;
+    for (int64_t r = 0; r < p.mc; ++r) {
+      std::memset(ws + r * p.row_bytes + k_bytes, 0, static_cast<size_t>(p.row_bytes - k_bytes));
+    }
+  }
+  // The padded image holds one batch item: its row blocks end at the item's last pixel.
+  const int64_t span = p.source == ASource::kImage ? int64_t{d.out_h} * d.out_w : p.g.m;
+  for (int64_t s0 = 0; s0 < p.g.m; s0 += span) {
+    if (p.source == ASource::kImage) {
+      p.image.FillRows(d, p.cv, in, static_cast<int>(s0 / span), 0, p.image.rows, ws);
+    }
+    for (int64_t m0 = s0; m0 < s0 + span; m0 += p.mc) {
+      const int64_t m1 = std::min(m0 + p.mc, s0 + span);
+      for (int grp = 0; grp < p.g.groups; ++grp) {
+        RunRange(d, data, c, p, WorkItem{grp, m0, m1, 0, panels}, in, out, ws);
+      }
+    }
+  }
+}
+
+}  // namespace driver
+}  // namespace qk

@@ -1,0 +1,71 @@
+// The small-K conv driver (see smallk_conv_driver.h).
+#include "kernels/driver/smallk_conv_driver.h"
+
+#include <algorithm>
+
+#include "kernels/driver/a_rows.h"
+
+namespace qk {
+namespace driver {
+
+using internal::OpDesc;
+using internal::PackedData;
+
+namespace {
+
+size_t Align64(size_t n) { return (n + 63) / 64 * 64; }
+
+// Output rows per band: at most band_bytes of padded rows, but at least one output row.
+int64_t BandOutRows(const OpDesc& d, const PaddedImage& image, int64_t band_bytes) {
+  const int64_t fit = band_bytes / std::max<int64_t>(1, image.LineBytes(d));
+  const int64_t span = PaddedImage::RowsRead(d, 1);
+  const int64_t rows = fit >= span ? (fit - span) / d.stride_h + 1 : 1;
+  return std::min<int64_t>(rows, d.out_h);
+}
+
+AConverter ConverterOf(const OpDesc& d, const SmallKConfig& c) {
+  GemmConvConfig g{};
+  g.a_format = c.a_format;
+  g.convert = c.convert;
+  return MakeAConverter(d, g);
+}
+
+}  // namespace
+
+size_t SmallKConvWorkspaceBytes(const OpDesc& d, const SmallKConfig& c) {
+  const PaddedImage image(d, 1);
+  const int64_t rows = PaddedImage::RowsRead(d, BandOutRows(d, image, c.band_bytes));
+  return Align64(c.state_bytes) + static_cast<size_t>(rows * image.LineBytes(d)) +
+         PaddedImage::kSlack;
+}
+
+void RunSmallKConv(const OpDesc& d, const PackedData& data, const SmallKConfig& c,
+                   const void* input, void* output, void* workspace) {
+  const PaddedImage image(d, 1);
+  const AConverter cv = ConverterOf(d, c);
+  uint8_t* state = static_cast<uint8_t*>(workspace);
+  uint8_t* band_rows = state + Align64(c.state_bytes);
+  c.prepare(d, data, state);
+  const uint8_t* in = static_cast<const uint8_t*>(input);
+  uint8_t* out = static_cast<uint8_t*>(output);
+  const int64_t band_out_rows = BandOutRows(d, image, c.band_bytes);
+  SmallKBand band;
+  band.desc = &d;
+  band.state = state;
+  band.line = band_rows;
+  band.row_step = image.PixelOffset(d, 1, 0);
+  band.col_step = image.PixelOffset(d, 0, 1);
+  for (int b = 0; b < d.batch; ++b) {
+    for (int64_t oy0 = 0; oy0 < d.out_h; oy0 += band_out_rows) {
+      const int64_t rows = std::min<int64_t>(band_out_rows, d.out_h - oy0);
+      const int64_t r0 = oy0 * d.stride_h;
+      image.FillRows(d, cv, in, b, r0, r0 + PaddedImage::RowsRead(d, rows), band_rows);
+      band.pixels = rows * d.out_w;
+      band.out = out + ((int64_t{b} * d.out_h + oy0) * d.out_w) * d.out_c;
+      c.band(band);
+    }
+  }
+}
+
+}  // namespace driver
+}  // namespace qk
