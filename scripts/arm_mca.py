@@ -46,9 +46,7 @@ KERNEL_NAME = re.compile(r"^q[a-z0-9]+(?:_[a-z0-9]+)+__[a-z0-9_]+$")
 GEMM_TILE = re.compile(r"_(\d+)x(\d+)c(\d+)(?:_|$)")
 # Loops worth a row whose function is not named by the grammar: row name -> qualified function.
 # Drop an entry when its kernel becomes a grammar-named microkernel.
-NAMED_LOOPS = {
-    "qs16x8_conv_c8__neon": "qk::neon::RunConvInt16",  # the vector dot of the reference loop
-}
+NAMED_LOOPS = {}
 
 
 def required_features(arguments):
@@ -234,8 +232,11 @@ def print_markdown(rows):
 def discover(source_dir, build_dir, wanted, first_only, warn):
     entries = compile_commands(source_dir, build_dir)
     kernels = []
+    kernels_dir = os.path.join(os.path.realpath(source_dir), "kernels") + os.sep
     for entry in sorted(entries, key=lambda e: e["file"]):
-        if not may_define_kernels(entry["file"]):
+        # Microkernels live under kernels/ (other sources may need generated headers to compile).
+        in_kernels = os.path.realpath(entry["file"]).startswith(kernels_dir)
+        if not in_kernels or not may_define_kernels(entry["file"]):
             continue
         for k in kernels_in(entry, warn):
             if wanted and not any(re.search(w, k["name"]) for w in wanted):

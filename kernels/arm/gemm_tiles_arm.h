@@ -75,9 +75,10 @@ inline void StoreRow(const int32x4_t (&acc)[NV], const PanelParams<NV>& p, const
 // The range of a driver::GemmTiles, panel by panel (a panel's weights stay in L1 while the row
 // block streams past). Kernel::Accumulate(t, a, b, acc) computes the 4 x (4 * kNV) tile of rows
 // a[0..3] over the panel at b. A partial tile repeats its last row (computed, never stored);
-// columns past n have zero weights and are never stored.
+// columns past n have zero weights and are never stored. Inlined into the ISA's named
+// microkernel, so that the microkernel's symbol holds its loops (scripts/arm-mca.sh reads them).
 template <typename Kernel>
-void RunGemmTiles(const driver::GemmTiles& t) {
+[[gnu::always_inline]] inline void RunGemmTiles(const driver::GemmTiles& t) {
   constexpr int NV = Kernel::kNV;
   constexpr int NR = 4 * NV;
   const internal::OpDesc& d = *t.desc;

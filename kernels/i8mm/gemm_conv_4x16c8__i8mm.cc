@@ -54,7 +54,8 @@ struct Smmla4x16 {
   }
 };
 
-void GemmTilesI8mm(const driver::GemmTiles& t) { arm::RunGemmTiles<Smmla4x16>(t); }
+// The microkernel, named by the kernel grammar (scripts/arm-mca.sh finds it by that name).
+void qs8_gemm_4x16c8__i8mm(const driver::GemmTiles& t) { arm::RunGemmTiles<Smmla4x16>(t); }
 
 }  // namespace
 
@@ -62,7 +63,7 @@ const driver::GemmConvConfig kGemmConv = {
     /*mr=*/4, /*nr=*/16, /*kr=*/8, /*k_align=*/8, driver::AFormat::kRawBytes,
     driver::WFormat::kInt8, /*reads_input=*/true, /*padded_image=*/true,
     /*a_block_bytes=*/64 * 1024, /*max_block_rows=*/int64_t{1} << 40, /*small_k_bytes=*/0,
-    /*small_k_max_n=*/0, driver::PackColumnParams, /*pack_extra=*/nullptr, GemmTilesI8mm,
+    /*small_k_max_n=*/0, driver::PackColumnParams, /*pack_extra=*/nullptr, qs8_gemm_4x16c8__i8mm,
     /*convert=*/nullptr};
 
 }  // namespace i8mm

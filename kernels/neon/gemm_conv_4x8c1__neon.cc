@@ -68,11 +68,19 @@ struct Mlal4x8 {
 };
 #undef QK_NEON_MLAL_STEP
 
+// The microkernels, named by the kernel grammar (scripts/arm-mca.sh finds them by that name).
+[[gnu::noinline]] void qs8_gemm_4x8c1__neon(const driver::GemmTiles& t) {
+  arm::RunGemmTiles<Mlal4x8<false>>(t);
+}
+[[gnu::noinline]] void qu8_gemm_4x8c1__neon(const driver::GemmTiles& t) {
+  arm::RunGemmTiles<Mlal4x8<true>>(t);
+}
+
 void GemmTilesNeon(const driver::GemmTiles& t) {
   if (t.desc->type == DataType::kUInt8) {
-    arm::RunGemmTiles<Mlal4x8<true>>(t);
+    qu8_gemm_4x8c1__neon(t);
   } else {
-    arm::RunGemmTiles<Mlal4x8<false>>(t);
+    qs8_gemm_4x8c1__neon(t);
   }
 }
 

@@ -83,7 +83,8 @@ inline void StoreRow(const GemmTiles& t, const int64x2_t (&acc)[4], int channel0
   }
 }
 
-void GemmTilesNeon16(const GemmTiles& t) {
+// The microkernel, named by the kernel grammar (scripts/arm-mca.sh finds it by that name).
+void qs16x8_gemm_4x8c1__neon(const GemmTiles& t) {
   const driver::GemmGeometry& g = *t.geometry;
   for (int p = t.panel_begin; p < t.panel_end; ++p) {
     const int n = std::min(kNR, g.n - p * kNR);
@@ -115,7 +116,7 @@ const driver::GemmConvConfig kGemmConv16 = {
     kMR, kNR, /*kr=*/1, /*k_align=*/4, driver::AFormat::kInt16MinusZp,
     driver::WFormat::kInt16MinusZp, /*reads_input=*/true, /*padded_image=*/false,
     /*a_block_bytes=*/64 * 1024, /*max_block_rows=*/int64_t{1} << 40, /*small_k_bytes=*/0,
-    /*small_k_max_n=*/0, PackNoChannels, /*pack_extra=*/nullptr, GemmTilesNeon16,
+    /*small_k_max_n=*/0, PackNoChannels, /*pack_extra=*/nullptr, qs16x8_gemm_4x8c1__neon,
     /*convert=*/nullptr};
 
 }  // namespace neon

@@ -69,7 +69,8 @@ struct Sdot4x16 {
 };
 #undef QK_SDOT_STEP
 
-void GemmTilesNeonDot(const driver::GemmTiles& t) { arm::RunGemmTiles<Sdot4x16>(t); }
+// The microkernel, named by the kernel grammar (scripts/arm-mca.sh finds it by that name).
+void qs8_gemm_4x16c4__neondot(const driver::GemmTiles& t) { arm::RunGemmTiles<Sdot4x16>(t); }
 
 }  // namespace
 
@@ -77,7 +78,7 @@ const driver::GemmConvConfig kGemmConv = {
     /*mr=*/4, /*nr=*/16, /*kr=*/4, /*k_align=*/8, driver::AFormat::kRawBytes,
     driver::WFormat::kInt8, /*reads_input=*/true, /*padded_image=*/true,
     /*a_block_bytes=*/64 * 1024, /*max_block_rows=*/int64_t{1} << 40, /*small_k_bytes=*/0,
-    /*small_k_max_n=*/0, driver::PackColumnParams, /*pack_extra=*/nullptr, GemmTilesNeonDot,
+    /*small_k_max_n=*/0, driver::PackColumnParams, /*pack_extra=*/nullptr, qs8_gemm_4x16c4__neondot,
     /*convert=*/nullptr};
 
 }  // namespace neondot
