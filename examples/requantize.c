@@ -7,8 +7,8 @@ int main(void) {
   const float filter_scale[2] = {0.0413f, 0.0609f};  /* per output channel */
   int32_t multiplier[2];
   int shift[2];
-  for (int c = 0; c < 2; ++c) {  /* rule D: double(S_in) * double(S_w[c]) / double(S_out) */
-    double m = (double)input_scale * (double)filter_scale[c] / (double)output_scale;
+  for (int c = 0; c < 2; ++c) {  /* a per-channel convolution: rule D (see qkernels.h) */
+    double m = qk_effective_scale_per_channel(input_scale, filter_scale[c], output_scale);
     qk_quantize_multiplier(m, QK_ROUNDING_DOUBLE, &multiplier[c], &shift[c]);
   }
   int32_t shifts32[2] = {shift[0], shift[1]};

@@ -2,12 +2,17 @@
 // quantization_util.cc / common.h; these define what every SIMD variant must reproduce.
 #include "qkernels/requantize.h"
 
+#include <cfenv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 
 namespace qk {
 
+// TFLite's QuantizeMultiplier (tensorflow/lite/kernels/internal/quantization_util.cc). Independent
+// of the floating-point environment: frexp and the scaling by 2^31 are exact, std::round rounds
+// halves away from zero "regardless of the current rounding direction" (C11 7.12.9.6), and the
+// only inputs DAZ could change (subnormals) give {0, 0} either way.
 QuantizedMultiplier QuantizeMultiplier(double real_multiplier, Rounding rounding) {
   if (!(real_multiplier > 0.0) || std::isinf(real_multiplier)) return {0, 0};
   int exponent = 0;
@@ -24,14 +29,57 @@ QuantizedMultiplier QuantizeMultiplier(double real_multiplier, Rounding rounding
   return {static_cast<int32_t>(q_fixed), exponent};
 }
 
+namespace {
+
+// TFLite derives its multipliers at Prepare time under the default floating-point environment
+// (round to nearest, no FTZ/DAZ); a caller whose thread runs in another mode must still get those
+// values. The products and quotient below round, so they run under FE_DFL_ENV and the caller's
+// environment (mode and flags) is restored afterwards. The operands and the result pass through
+// volatile objects: the compiler may not move the arithmetic across fesetenv (GCC does not honour
+// FENV_ACCESS), and volatile accesses stay between the two calls.
+class DefaultFpEnvironment {
+ public:
+  DefaultFpEnvironment() {
+    saved_ok_ = std::fegetenv(&saved_) == 0;
+    std::fesetenv(FE_DFL_ENV);
+  }
+  ~DefaultFpEnvironment() {
+    if (saved_ok_) std::fesetenv(&saved_);
+  }
+  DefaultFpEnvironment(const DefaultFpEnvironment&) = delete;
+  DefaultFpEnvironment& operator=(const DefaultFpEnvironment&) = delete;
+
+ private:
+  std::fenv_t saved_;
+  bool saved_ok_ = false;
+};
+
+}  // namespace
+
+// Rule D: TFLite's PopulateConvolutionQuantizationParams (tensorflow/lite/kernels/kernel_util.cc)
+// and the per-channel branch of CalculateOpDataFullyConnected (micro/kernels/
+// fully_connected_common.cc): double(input_scale) * double(filter_scale) / double(output_scale).
 double EffectiveScalePerChannel(float input_scale, float filter_scale, float output_scale) {
-  return static_cast<double>(input_scale) * static_cast<double>(filter_scale) /
-         static_cast<double>(output_scale);
+  volatile double result = 0.0;
+  {
+    DefaultFpEnvironment env;
+    volatile float in = input_scale, w = filter_scale, out = output_scale;
+    result = static_cast<double>(in) * static_cast<double>(w) / static_cast<double>(out);
+  }
+  return result;
 }
 
+// Rule F: TFLite's GetQuantizedConvolutionMultipler (kernel_util.cc):
+// double(input_scale * filter_scale) / double(output_scale), the product rounded to float.
 double EffectiveScalePerTensor(float input_scale, float filter_scale, float output_scale) {
-  const float product = input_scale * filter_scale;  // rounded to float, as TFLite does
-  return static_cast<double>(product) / static_cast<double>(output_scale);
+  volatile double result = 0.0;
+  {
+    DefaultFpEnvironment env;
+    volatile float in = input_scale, w = filter_scale, out = output_scale;
+    const float product = in * w;  // rounded to float, as TFLite does
+    result = static_cast<double>(product) / static_cast<double>(out);
+  }
+  return result;
 }
 
 int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {

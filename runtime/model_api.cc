@@ -197,18 +197,40 @@ qk_status CheckOpIndex(const qk_model* model, int op_index, const char* function
   return QK_OK;
 }
 
-qk_status OpOutputTensor(const qk_model* model, int op_index, int k, const char* function,
-                         int* tensor) {
+// The tensor index of an operator's k-th output (or input, with `inputs`).
+qk_status OpTensor(const qk_model* model, int op_index, int k, const char* function, int* tensor,
+                   bool inputs = false) {
   const qk_status s = CheckOpIndex(model, op_index, function);
   if (s != QK_OK) return s;
-  const std::vector<int>& outs = model->interp->model().operators[size_t(op_index)].outputs;
-  if (k < 0 || size_t(k) >= outs.size()) {
-    return Fail(QK_INVALID_ARGUMENT, std::string(function) + ": output " + std::to_string(k) +
-                                         " out of range (operator " + std::to_string(op_index) +
-                                         " has " + std::to_string(outs.size()) + " outputs)");
+  const qk::rt::Operator& op = model->interp->model().operators[size_t(op_index)];
+  const std::vector<int>& list = inputs ? op.inputs : op.outputs;
+  const std::string what = inputs ? "input" : "output";
+  if (k < 0 || size_t(k) >= list.size()) {
+    return Fail(QK_INVALID_ARGUMENT, std::string(function) + ": " + what + " " +
+                                         std::to_string(k) + " out of range (operator " +
+                                         std::to_string(op_index) + " has " +
+                                         std::to_string(list.size()) + " " + what + "s)");
   }
-  *tensor = outs[size_t(k)];
+  *tensor = list[size_t(k)];
   return QK_OK;
+}
+
+qk_status OpOutputTensor(const qk_model* model, int op_index, int k, const char* function,
+                         int* tensor) {
+  return OpTensor(model, op_index, k, function, tensor);
+}
+
+// Fills *info with tensor t (checked describable).
+qk_status DescribeTensor(const qk_model* model, int t, const char* fn, qk_tensor_info* info) {
+  if (info == nullptr) return Null(fn, "info");
+  const Tensor& tensor = model->interp->model().tensors[size_t(t)];
+  if (!Describable(tensor)) {
+    return Fail(QK_UNSUPPORTED, std::string(fn) + ": tensor " + std::to_string(t) +
+                                    " has more than " + std::to_string(QK_MODEL_MAX_DIMS) +
+                                    " dimensions");
+  }
+  Describe(tensor, t, info);
+  return Ok();
 }
 
 }  // namespace
@@ -399,6 +421,7 @@ qk_status qk_model_op_info(const qk_model* model, int op_index, qk_op_info* info
   info->name = op.name.c_str();
   info->kernel = model->interp->kernel_name(op_index).c_str();
   info->num_outputs = int(op.outputs.size());
+  info->num_inputs = int(op.inputs.size());
   return Ok();
 }
 
@@ -408,15 +431,20 @@ qk_status qk_model_op_output_info(const qk_model* model, int op_index, int k,
   int t = 0;
   const qk_status s = OpOutputTensor(model, op_index, k, fn, &t);
   if (s != QK_OK) return s;
-  if (info == nullptr) return Null(fn, "info");
-  const Tensor& tensor = model->interp->model().tensors[size_t(t)];
-  if (!Describable(tensor)) {
-    return Fail(QK_UNSUPPORTED, std::string(fn) + ": tensor " + std::to_string(t) +
-                                    " has more than " + std::to_string(QK_MODEL_MAX_DIMS) +
-                                    " dimensions");
+  return DescribeTensor(model, t, fn, info);
+}
+
+qk_status qk_model_op_input_info(const qk_model* model, int op_index, int k,
+                                 qk_tensor_info* info) {
+  const char* fn = "qk_model_op_input_info";
+  int t = 0;
+  const qk_status s = OpTensor(model, op_index, k, fn, &t, /*inputs=*/true);
+  if (s != QK_OK) return s;
+  if (t < 0) {
+    return Fail(QK_UNSUPPORTED, std::string(fn) + ": input " + std::to_string(k) + " of operator " +
+                                    std::to_string(op_index) + " is absent (optional)");
   }
-  Describe(tensor, t, info);
-  return Ok();
+  return DescribeTensor(model, t, fn, info);
 }
 
 qk_status qk_model_get_op_output(const qk_model* model, int op_index, int k, void* data,

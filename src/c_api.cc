@@ -192,6 +192,14 @@ qk_status qk_run(const qk_packed_op* op, const void* input, void* output, void* 
   return InvalidNull("op");
 }
 
+double qk_effective_scale_per_channel(float input_scale, float filter_scale, float output_scale) {
+  return qk::EffectiveScalePerChannel(input_scale, filter_scale, output_scale);
+}
+
+double qk_effective_scale_per_tensor(float input_scale, float filter_scale, float output_scale) {
+  return qk::EffectiveScalePerTensor(input_scale, filter_scale, output_scale);
+}
+
 void qk_quantize_multiplier(double real_multiplier, qk_rounding rounding, int32_t* multiplier,
                             int* shift) {
   const qk::QuantizedMultiplier q =

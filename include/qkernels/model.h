@@ -102,11 +102,16 @@ typedef struct {
   const char* name;   /* TFLite's operator name: "CONV_2D", "SOFTMAX", ... */
   const char* kernel; /* what runs it: a qkernels kernel name, or "reference:<NAME>" */
   int num_outputs;
+  int num_inputs; /* including optional inputs the model leaves absent */
 } qk_op_info;
 int qk_model_num_ops(const qk_model* model);
 qk_status qk_model_op_info(const qk_model* model, int op_index, qk_op_info* info);
 /* The `k`-th output tensor of an operator. */
 qk_status qk_model_op_output_info(const qk_model* model, int op_index, int k, qk_tensor_info* info);
+/* The `k`-th input tensor of an operator (activations and constants: filter, bias, ...), e.g. to
+ * derive a layer's multiplier from its scales; QK_UNSUPPORTED for an optional input the model
+ * leaves absent. */
+qk_status qk_model_op_input_info(const qk_model* model, int op_index, int k, qk_tensor_info* info);
 
 /* Invoke with an observer called before (QK_OP_BEGIN) and after (QK_OP_END) each operator, for
  * timing and for reading intermediate tensors. In the observer, the model may only be queried

@@ -98,6 +98,18 @@ qk_status qk_run(const qk_packed_op* op, const void* input, void* output, void* 
                  size_t workspace_bytes);
 
 /* Requantization primitives (see qkernels/requantize.h). */
+
+/* The real multiplier M = S_in * S_w / S_out of an op, as TFLite computes it. Which one to use:
+ *   qk_effective_scale_per_channel (rule D): CONV_2D and DEPTHWISE_CONV_2D (int8 and int16x8,
+ *     per-channel or one filter scale), FULLY_CONNECTED with per-channel filter scales;
+ *   qk_effective_scale_per_tensor (rule F): FULLY_CONNECTED with one filter scale (int8, uint8,
+ *     int16x8) and every uint8 op; the product S_in * S_w is rounded to float first.
+ * Both give TFLite's value (the default floating-point environment's) in any rounding mode or
+ * FTZ/DAZ setting of the calling thread, which they leave as they found it. */
+double qk_effective_scale_per_channel(float input_scale, float filter_scale, float output_scale);
+double qk_effective_scale_per_tensor(float input_scale, float filter_scale, float output_scale);
+/* M -> (multiplier, shift) as TFLite's QuantizeMultiplier; exact, the same in any floating-point
+ * environment. */
 void qk_quantize_multiplier(double real_multiplier, qk_rounding rounding, int32_t* multiplier,
                             int* shift);
 int32_t qk_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift,

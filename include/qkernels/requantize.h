@@ -27,14 +27,24 @@ struct QuantizedMultiplier {
 // or NaN input returns {0, 0}; callers validate scales before). Exact rules:
 // frexp, round half away from zero to Q31, the 2^31 corner becomes 2^30 with shift+1, shifts below
 // -31 flush to {0, 0}; with Rounding::kSingle a shift above 30 saturates to {2^31-1, 30}.
+// Every step is exact or specified independently of the rounding mode, so the result is the same
+// in any floating-point environment (any rounding mode, FTZ/DAZ).
 QuantizedMultiplier QuantizeMultiplier(double real_multiplier,
                                        Rounding rounding = Rounding::kDouble);
 
-// Effective scales as TFLite derives them (FORMAT.md section 5).
-// Rule D (per-channel int8/int16 conv and depthwise, per-channel fully connected):
-//   double(input_scale) * double(filter_scale) / double(output_scale).
+// Effective scales as TFLite derives them (FORMAT.md section 5). Which rule an op uses:
+//   rule D  CONV_2D and DEPTHWISE_CONV_2D, int8 and int16x8, per-channel or per-tensor filter
+//           scales (TFLite's PopulateConvolutionQuantizationParams, kernel_util.cc);
+//           FULLY_CONNECTED with per-channel filter scales (fully_connected_common.cc)
+//   rule F  FULLY_CONNECTED with one filter scale (int8, uint8, int16x8) and every uint8 op
+//           (GetQuantizedConvolutionMultipler, kernel_util.cc)
+// Both return TFLite's value, i.e. the one computed under the default floating-point
+// environment, whatever the calling thread's rounding mode and FTZ/DAZ: they compute under
+// FE_DFL_ENV and restore the caller's environment (its mode and exception flags) before returning.
+// Rule D: double(input_scale) * double(filter_scale) / double(output_scale).
 double EffectiveScalePerChannel(float input_scale, float filter_scale, float output_scale);
-// Rule F (uint8 ops, per-tensor fully connected): the float product is rounded to float first.
+// Rule F: double(float(input_scale * filter_scale)) / double(output_scale), the product rounded
+// to float first.
 double EffectiveScalePerTensor(float input_scale, float filter_scale, float output_scale);
 
 // gemmlowp's SaturatingRoundingDoublingHighMul: round(a*b / 2^31), ties toward +inf; the only
