@@ -12,6 +12,7 @@ int main() {
   p.output_channels = 32; p.kernel_height = p.kernel_width = 3;
   p.quant.input_zero_point = -128; p.quant.output_zero_point = -128;
   p.quant.output_multiplier = &q.multiplier; p.quant.output_shift = &q.shift;
+  p.quant.num_channels = 1;  // one per-tensor multiplier (required)
   std::vector<int8_t> input(28 * 28, 0), filter(32 * 3 * 3, 1), output(26 * 26 * 32);
   std::vector<int32_t> bias(32, 100);
   qk::PackedOp conv;

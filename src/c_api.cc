@@ -94,8 +94,7 @@ qk_status PackInto(qk_packed_op** out, PackFn pack) {
 }
 
 void InitRequantization(qk_requantization* q) {
-  *q = qk_requantization{};
-  q->num_channels = 1;
+  *q = qk_requantization{};  // num_channels 0: required, the caller must set it
   q->activation_min = -128;
   q->activation_max = 127;
   q->rounding = QK_ROUNDING_DOUBLE;

@@ -177,6 +177,12 @@ Status ValidateRequantization(const Requantization& q, DataType type, int out_c)
   if (!(s = check_zp("input_zero_point", q.input_zero_point, activation_zp)).ok()) return s;
   if (!(s = check_zp("filter_zero_point", q.filter_zero_point, filter_zp)).ok()) return s;
   if (!(s = check_zp("output_zero_point", q.output_zero_point, activation_zp)).ok()) return s;
+  if (q.num_channels == 0) {
+    // Required: a default of 1 would silently broadcast the first of per-channel arrays.
+    return Invalid("quant.num_channels is not set (0): set it to 1 for one per-tensor multiplier "
+                   "or to the number of output channels (" + std::to_string(out_c) +
+                   ") for per-channel arrays");
+  }
   if (q.num_channels != 1 && q.num_channels != out_c) {
     return Invalid("quant.num_channels = " + std::to_string(q.num_channels) +
                    " must be 1 or the number of output channels (" + std::to_string(out_c) + ")");

@@ -33,6 +33,7 @@ static qk_conv_params ValidConv(void) {
   p.kernel_height = 3, p.kernel_width = 3;
   p.quant.output_multiplier = kMultiplier;
   p.quant.output_shift = kShift;
+  p.quant.num_channels = 1;
   return p;
 }
 
@@ -50,6 +51,7 @@ static void TestRunsAnOp(void) {
   p.batch = 2, p.input_depth = 3, p.output_depth = 2;
   p.quant.output_multiplier = kMultiplier;
   p.quant.output_shift = kShift;
+  p.quant.num_channels = 1;
   Expect(qk_pack_fully_connected(&p, filter, bias, QK_ISA_AUTO, &op) == QK_OK, "pack FC");
   if (op == NULL) return;
   Expect(qk_packed_op_output_elements(op) == 4, "output elements");
@@ -128,8 +130,51 @@ static void TestNullsAndSizes(void) {
   Expect(op == NULL, "no op after a refusal");
 }
 
+/* Per-channel arrays handed over without setting quant.num_channels (left 0 by the init
+ * functions, or by zero-initialising the struct): refused, naming the field, never broadcast. */
+static void TestForgottenNumChannels(void) {
+  static const int32_t multipliers[3] = {1 << 30, 1555555555, 2000000000};
+  static const int32_t shifts[3] = {-1, -2, -3};
+  const int8_t filter[64] = {0};
+  const int32_t acc[3] = {100, 200, 300};
+  int8_t out[3];
+  qk_conv_params p;
+  qk_fully_connected_params fc;
+  qk_requantization q = {0};
+  qk_packed_op* op = NULL;
+  qk_conv_params_init(&p);
+  Expect(p.quant.num_channels == 0, "qk_conv_params_init leaves num_channels unset (0)");
+  p.input_height = 4, p.input_width = 4, p.input_channels = 2, p.output_channels = 3;
+  p.kernel_height = 3, p.kernel_width = 3;
+  p.quant.output_multiplier = multipliers;
+  p.quant.output_shift = shifts;
+  ExpectError(qk_pack_conv2d(&p, filter, NULL, QK_ISA_AUTO, &op), QK_INVALID_ARGUMENT,
+              "quant.num_channels", "conv2d with num_channels unset");
+  p.input_channels = 3;
+  ExpectError(qk_pack_depthwise_conv2d(&p, filter, NULL, QK_ISA_AUTO, &op), QK_INVALID_ARGUMENT,
+              "quant.num_channels", "depthwise with num_channels unset");
+  qk_fully_connected_params_init(&fc);
+  fc.input_depth = 4, fc.output_depth = 3;
+  fc.quant.output_multiplier = multipliers;
+  fc.quant.output_shift = shifts;
+  ExpectError(qk_pack_fully_connected(&fc, filter, NULL, QK_ISA_AUTO, &op), QK_INVALID_ARGUMENT,
+              "quant.num_channels", "fully connected with num_channels unset");
+  q.output_multiplier = multipliers;
+  q.output_shift = shifts;
+  q.activation_min = -128, q.activation_max = 127;
+  ExpectError(qk_requantize_int32_to_int8(acc, NULL, 1, 3, &q, out), QK_INVALID_ARGUMENT,
+              "quant.num_channels", "requantize with num_channels unset");
+  Expect(op == NULL, "no op after a refusal");
+  /* Set, it works. */
+  fc.quant.num_channels = 3;
+  Expect(qk_pack_fully_connected(&fc, filter, NULL, QK_ISA_AUTO, &op) == QK_OK,
+         "fully connected with num_channels = 3");
+  qk_packed_op_free(op);
+}
+
 int main(void) {
   TestRunsAnOp();
+  TestForgottenNumChannels();
   TestOutOfRangeEnums();
   TestNullsAndSizes();
   printf("c_api_test: %d checks, %d failures\n", g_checks, g_failures);

@@ -78,6 +78,7 @@ TEST(Dispatch, UnsupportedIsaIsAnErrorNotACrash) {
     const int32_t m = 1 << 30, shift = 0;
     p.quant.output_multiplier = &m;
     p.quant.output_shift = &shift;
+    p.quant.num_channels = 1;
     const int8_t filter[8] = {};
     PackedOp op;
     EXPECT_EQ(PackFullyConnected(p, filter, nullptr, &op, isa).code(),
@@ -96,6 +97,7 @@ TEST(Dispatch, OverrideChangesTheDefaultAndTheKernel) {
     const int32_t m = 1 << 30, shift = 0;
     p.quant.output_multiplier = &m;
     p.quant.output_shift = &shift;
+    p.quant.num_channels = 1;
     std::vector<int8_t> filter(64 * 16, 1);
     PackedOp op;
     ASSERT_TRUE(PackFullyConnected(p, filter.data(), nullptr, &op).ok());

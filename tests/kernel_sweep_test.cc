@@ -101,6 +101,7 @@ bool Resolve(Problem* p, bool placeholder_quant = true) {
   q = Requantization();
   q.output_multiplier = &kMultiplier;
   q.output_shift = &kShift;
+  q.num_channels = 1;
   q.activation_min = p->type == DataType::kUInt8 ? 0 : p->type == DataType::kInt16 ? -32768 : -128;
   q.activation_max = p->type == DataType::kUInt8 ? 255 : p->type == DataType::kInt16 ? 32767 : 127;
   }

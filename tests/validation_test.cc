@@ -187,6 +187,34 @@ TEST_F(Validation, Int16BiasOutsideAccumulatorContract) {
   }
 }
 
+// A caller who hands per-channel arrays but forgets num_channels (left at its default, 0) gets an
+// error naming the field from every entry point, never the first multiplier broadcast.
+TEST_F(Validation, ForgottenNumChannelsIsAnError) {
+  EXPECT_EQ(Requantization().num_channels, 0);
+  for (DataType t : kTypes) {
+    Requantization q = ValidQuant(t);
+    q.num_channels = Requantization().num_channels;
+    Conv2DParams conv = ValidConv(t);
+    DepthwiseConv2DParams dw = ValidDepthwise(t);
+    FullyConnectedParams fc = ValidFc(t);
+    conv.quant = dw.quant = fc.quant = q;
+    PackedOp op;
+    ExpectInvalid(PackConv2D(conv, Weights().data(), nullptr, &op), "PackConv2D",
+                  "quant.num_channels");
+    ExpectInvalid(PackDepthwiseConv2D(dw, Weights().data(), nullptr, &op), "PackDepthwiseConv2D",
+                  "quant.num_channels");
+    ExpectInvalid(PackFullyConnected(fc, Weights().data(), nullptr, &op), "PackFullyConnected",
+                  "quant.num_channels");
+    EXPECT_TRUE(op.empty());
+  }
+  Requantization q = ValidQuant(DataType::kInt8);
+  q.num_channels = 0;
+  const int32_t acc[kOutC] = {};
+  int8_t out[kOutC];
+  ExpectInvalid(RequantizeInt32ToInt8(acc, nullptr, 1, kOutC, q, out), "RequantizeInt32ToInt8",
+                "quant.num_channels");
+}
+
 TEST_F(Validation, RequantizeSizesAndPointers) {
   Requantization q = ValidQuant(DataType::kInt8);
   q.num_channels = 1;

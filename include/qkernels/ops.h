@@ -38,7 +38,9 @@ struct Requantization {
   // copied by Pack*, so they need to live only for that call.
   const int32_t* output_multiplier = nullptr;
   const int32_t* output_shift = nullptr;
-  int num_channels = 1;
+  // Required: 0 (the default, "not set") is refused with an error naming quant.num_channels, so
+  // per-channel arrays are never silently reduced to their first value.
+  int num_channels = 0;
   // Inclusive clamp, already including output_zero_point; within the output type's range.
   int32_t activation_min = -128;
   int32_t activation_max = 127;
@@ -134,7 +136,7 @@ class PackedOp {
 //   input, output, filter  more than 2^31-1 elements (products are computed without overflow)
 //   quant.input_zero_point/output_zero_point  outside the type's range (int16: must be 0)
 //   quant.filter_zero_point  not 0 (int8, int16) or outside [0, 255] (uint8)
-//   quant.num_channels   neither 1 nor the number of output channels
+//   quant.num_channels   0 (not set), or neither 1 nor the number of output channels
 //   quant.output_multiplier/output_shift  nullptr; multiplier not 0 and not in [2^30, 2^31-1];
 //                        shift outside [-31, 30] ([-31, 7] for kInt16)
 //   quant.activation_min/max  min > max, or outside the type's range

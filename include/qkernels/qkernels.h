@@ -46,7 +46,7 @@ typedef struct {
   int32_t output_zero_point;
   const int32_t* output_multiplier; /* num_channels values */
   const int32_t* output_shift;      /* num_channels values, positive = left */
-  int num_channels;                 /* 1 or the number of output channels */
+  int num_channels; /* required: 1 or the number of output channels (0, "not set", is refused) */
   int32_t activation_min;
   int32_t activation_max;
   qk_rounding rounding;
@@ -73,7 +73,8 @@ typedef struct {
 typedef struct qk_packed_op qk_packed_op;
 
 /* Fills *params with defaults: int8, batch 1, groups 1, depth_multiplier 1, strides and dilations 1,
- * VALID padding, per-tensor, activation range [-128, 127], double rounding. */
+ * VALID padding, activation range [-128, 127], double rounding. quant.num_channels is left 0 (not
+ * set): Pack* refuses it until the caller sets 1 (per-tensor) or the output channel count. */
 void qk_conv_params_init(qk_conv_params* params);
 void qk_fully_connected_params_init(qk_fully_connected_params* params);
 
