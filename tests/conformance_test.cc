@@ -4,6 +4,8 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cfenv>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <tuple>
@@ -56,6 +58,48 @@ INSTANTIATE_TEST_SUITE_P(
       n = n.substr(0, n.find('.')) + "_" + IsaName(std::get<1>(info.param));
       return n;
     });
+
+// The whole set again with the process in each directed rounding mode: the reader parses the
+// decimal scales as in round-to-nearest, the multipliers recomputed from them (the effective
+// scales, QuantizeMultiplier) are TFLite's, and every kernel gives the same bytes.
+class ConformanceUnderRoundingMode : public ::testing::TestWithParam<int> {};
+
+TEST_P(ConformanceUnderRoundingMode, EveryFileAndIsaPasses) {
+  QK_REQUIRE_SHARED_DIR(shared);
+  struct Restore {
+    ~Restore() { std::fesetround(FE_TONEAREST); }
+  } restore;
+  const int mode = GetParam();
+  long passed = 0, runs = 0;
+  for (const std::string& name : kPublicFiles) {
+    ASSERT_EQ(std::fesetround(mode), 0);
+    qkv::File file;
+    std::string error;
+    const bool parsed = qkv::ParseFile(shared + "/conformance/" + name, &file, &error);
+    for (Isa isa : SupportedIsas()) {
+      ASSERT_EQ(std::fegetround(), mode);
+      const conformance::FileOutcome r = conformance::RunFile(file, isa, /*verbose=*/false);
+      std::fesetround(FE_TONEAREST);  // gtest's messages in the default mode
+      ASSERT_TRUE(parsed) << error;
+      std::string failures;
+      for (size_t i = 0; i < r.lines.size() && i < 10; ++i) failures += r.lines[i] + "\n";
+      EXPECT_EQ(r.failed, 0) << name << " [" << IsaName(isa) << "]:\n" << failures;
+      passed += r.passed;
+      ++runs;
+      std::fesetround(mode);
+    }
+  }
+  std::printf("[ mode %d ] %ld file x ISA runs, %ld cases and rows passed\n", mode, runs, passed);
+  EXPECT_GT(passed, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, ConformanceUnderRoundingMode,
+                         ::testing::Values(FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO),
+                         [](const auto& info) {
+                           return std::string(info.param == FE_DOWNWARD   ? "downward"
+                                              : info.param == FE_UPWARD ? "upward"
+                                                                        : "towardzero");
+                         });
 
 // The single-rounding file runs with Rounding::kSingle, and it is sensitive to the mode: with
 // double rounding forced, some of its cases must fail.

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cfenv>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "qkv/qkv.h"
+#include "qkv/qkv_lex.h"
 
 namespace qk {
 namespace qkv {
@@ -72,6 +75,42 @@ std::string Join(const std::vector<std::string>& lines) {
 
 bool Parse(const std::string& text, const std::string& name, File* file, std::string* error) {
   return ParseBuffer(text.data(), text.size(), name, file, error);
+}
+
+// The number parsers give the round-to-nearest value in every rounding mode of the caller, and
+// leave that mode in place; plain strtof/strtod, in the same modes, differ on some of these
+// tokens (so the check is not vacuous).
+TEST(QkvReader, NumbersDoNotDependOnTheRoundingMode) {
+  const char* tokens[] = {"0.00859287288", "0.00577438995", "0.112342522", "0.1", "0.7",
+                          "4.96186003e-05", "0.0039215688", "1e-7", "0.30000000000000004",
+                          "0.0023525594640523195", "3.4028234e38"};
+  std::vector<float> want_f;
+  std::vector<double> want_d;
+  for (const char* t : tokens) {
+    want_f.push_back(std::strtof(t, nullptr));  // in the default (round-to-nearest) mode
+    want_d.push_back(std::strtod(t, nullptr));
+  }
+  for (int mode : {FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO}) {
+    ASSERT_EQ(std::fesetround(mode), 0);
+    int plain_differs = 0;
+    for (size_t i = 0; i < std::size(tokens); ++i) {
+      float f = 0;
+      double d = 0;
+      const bool ok_f = lex::ParseFloat32(tokens[i], &f);
+      const bool ok_d = lex::ParseDecimalDouble(tokens[i], &d);
+      plain_differs += std::strtof(tokens[i], nullptr) != want_f[i];
+      plain_differs += std::strtod(tokens[i], nullptr) != want_d[i];
+      const int mode_after = std::fegetround();
+      std::fesetround(FE_TONEAREST);  // for gtest's own printing
+      ASSERT_TRUE(ok_f && ok_d) << tokens[i];
+      EXPECT_EQ(f, want_f[i]) << "mode " << mode << ": " << tokens[i];
+      EXPECT_EQ(d, want_d[i]) << "mode " << mode << ": " << tokens[i];
+      EXPECT_EQ(mode_after, mode) << "the caller's rounding mode is restored";
+      std::fesetround(mode);
+    }
+    std::fesetround(FE_TONEAREST);
+    EXPECT_GT(plain_differs, 0) << "mode " << mode << " changes no plain conversion";
+  }
 }
 
 TEST(QkvReader, MinimalConvCase) {

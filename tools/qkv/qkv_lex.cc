@@ -1,6 +1,7 @@
 #include "qkv/qkv_lex.h"
 
 #include <cerrno>
+#include <cfenv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -151,6 +152,24 @@ bool ToCString(std::string_view token, char (&buf)[64]) {
   return true;
 }
 
+// strtof/strtod round the decimal value in the thread's current rounding mode (C11 7.22.1.3);
+// the files' scales are the values a round-to-nearest conversion gives (TFLite's, printed with
+// %.9g / %.17g), so the conversions run under FE_TONEAREST and the caller's mode is restored.
+class NearestRounding {
+ public:
+  NearestRounding() : saved_(std::fegetround()) {
+    if (saved_ != FE_TONEAREST) std::fesetround(FE_TONEAREST);
+  }
+  ~NearestRounding() {
+    if (saved_ != FE_TONEAREST && saved_ >= 0) std::fesetround(saved_);
+  }
+  NearestRounding(const NearestRounding&) = delete;
+  NearestRounding& operator=(const NearestRounding&) = delete;
+
+ private:
+  int saved_;
+};
+
 bool AllOf(std::string_view token, const char* allowed) {
   for (char c : token) {
     if (std::strchr(allowed, c) == nullptr || c == '\0') return false;
@@ -165,6 +184,7 @@ bool ParseFloat32(std::string_view token, float* value) {
   if (!AllOf(token, "0123456789.eE+-") || !ToCString(token, buf)) return false;
   char* end = nullptr;
   errno = 0;
+  NearestRounding nearest;
   const float v = std::strtof(buf, &end);
   if (end != buf + token.size() || !std::isfinite(v)) return false;
   *value = v;
@@ -178,6 +198,7 @@ bool ParseHexDouble(std::string_view token, double* value) {
   if (body.size() < 3 || body[0] != '0' || (body[1] != 'x' && body[1] != 'X')) return false;
   if (!AllOf(body.substr(2), "0123456789abcdefABCDEF.pP+-") || !ToCString(token, buf)) return false;
   char* end = nullptr;
+  NearestRounding nearest;
   const double v = std::strtod(buf, &end);
   if (end != buf + token.size() || !std::isfinite(v)) return false;
   *value = v;
@@ -188,6 +209,7 @@ bool ParseDecimalDouble(std::string_view token, double* value) {
   char buf[64];
   if (!AllOf(token, "0123456789.eE+-") || !ToCString(token, buf)) return false;
   char* end = nullptr;
+  NearestRounding nearest;
   const double v = std::strtod(buf, &end);
   if (end != buf + token.size() || !std::isfinite(v)) return false;
   *value = v;

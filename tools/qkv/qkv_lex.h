@@ -72,6 +72,8 @@ class Tokens {
 
 // Plain decimal integer with an optional leading '-'.
 bool ParseInt64(std::string_view token, int64_t* value);
+// The three number parsers give the round-to-nearest value whatever the calling thread's
+// rounding mode (they convert under FE_TONEAREST and restore the caller's mode).
 // A decimal float32 (what %.9g prints), via strtof; rejects nan/inf/hex and overflow to inf.
 bool ParseFloat32(std::string_view token, float* value);
 // A C99 %a hex double ("0x1.8p-3"), via strtod.
