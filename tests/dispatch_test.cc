@@ -87,24 +87,62 @@ TEST(Dispatch, UnsupportedIsaIsAnErrorNotACrash) {
   }
 }
 
-TEST(Dispatch, OverrideChangesTheDefaultAndTheKernel) {
-  for (Isa isa : SupportedIsas()) {
-    ASSERT_TRUE(SetIsaOverride(isa).ok());
-    EXPECT_EQ(DefaultIsa(), isa);
-    FullyConnectedParams p;
-    p.input_depth = 64;
-    p.output_depth = 16;
-    const int32_t m = 1 << 30, shift = 0;
-    p.quant.output_multiplier = &m;
-    p.quant.output_shift = &shift;
-    p.quant.num_channels = 1;
-    std::vector<int8_t> filter(64 * 16, 1);
-    PackedOp op;
-    ASSERT_TRUE(PackFullyConnected(p, filter.data(), nullptr, &op).ok());
-    // The kernel belongs to the requested ISA or a lesser one of its family (or scalar).
-    EXPECT_LE(internal::IsaRank(op.isa()), internal::IsaRank(isa)) << op.kernel_name();
+// Packs (with Isa::kAuto, so the override decides) and runs one FC layer; returns its kernel
+// name and fills *out.
+std::string PackAndRunWithOverride(Isa isa, std::vector<int8_t>* out) {
+  constexpr int kBatch = 3, kDepth = 64, kOut = 16;
+  EXPECT_TRUE(SetIsaOverride(isa).ok());
+  EXPECT_EQ(DefaultIsa(), isa);
+  std::vector<int32_t> m(kOut), shift(kOut, -6), bias(kOut);
+  std::vector<int8_t> filter(kOut * kDepth), input(kBatch * kDepth);
+  uint32_t state = 12345;  // a fixed LCG: the same data for every ISA
+  auto next = [&state] { return state = state * 1664525u + 1013904223u; };
+  for (int c = 0; c < kOut; ++c) {
+    m[c] = int32_t((1u << 30) + (next() >> 2));
+    bias[c] = int32_t(next() % 2001) - 1000;
   }
+  for (int8_t& w : filter) w = int8_t(next() >> 24);
+  for (int8_t& x : input) x = int8_t(next() >> 24);
+  FullyConnectedParams p;
+  p.batch = kBatch;
+  p.input_depth = kDepth;
+  p.output_depth = kOut;
+  p.quant.input_zero_point = 3;
+  p.quant.output_zero_point = -5;
+  p.quant.output_multiplier = m.data();
+  p.quant.output_shift = shift.data();
+  p.quant.num_channels = kOut;
+  PackedOp op;
+  const Status s = PackFullyConnected(p, filter.data(), bias.data(), &op);
+  EXPECT_TRUE(s.ok()) << s.message();
+  if (!s.ok()) return "";
+  // The kernel belongs to the requested ISA or a lesser one of its family (or scalar).
+  EXPECT_LE(internal::IsaRank(op.isa()), internal::IsaRank(isa)) << op.kernel_name();
+  const std::string name = op.kernel_name();
+  EXPECT_NE(name.find(std::string("__") + IsaName(op.isa())), std::string::npos) << name;
+  out->assign(kBatch * kOut, 0);
+  EXPECT_TRUE(Run(op, input.data(), out->data()).ok());
+  return name;
+}
+
+// The override really changes the kernel: scalar and the best ISA of this CPU give kernels of
+// different names and ISAs, and the same bytes (which vary: not a clamped constant).
+TEST(Dispatch, OverrideChangesTheDefaultAndTheKernel) {
+  std::vector<int8_t> out;
+  for (Isa isa : SupportedIsas()) PackAndRunWithOverride(isa, &out);
+  const Isa best = BestIsa();
+  std::vector<int8_t> scalar_out, best_out;
+  const std::string scalar_name = PackAndRunWithOverride(Isa::kScalar, &scalar_out);
+  const std::string best_name = PackAndRunWithOverride(best, &best_out);
   ASSERT_TRUE(SetIsaOverride(Isa::kAuto).ok());
+  EXPECT_NE(scalar_name.find("__scalar"), std::string::npos) << scalar_name;
+  EXPECT_EQ(scalar_out, best_out) << scalar_name << " vs " << best_name;
+  int distinct = 0;
+  for (size_t i = 1; i < scalar_out.size(); ++i) distinct += scalar_out[i] != scalar_out[0];
+  EXPECT_GT(distinct, int(scalar_out.size()) / 2) << "outputs nearly constant: test too weak";
+  if (best == Isa::kScalar) GTEST_SKIP() << "this CPU runs scalar only: no second ISA to compare";
+  EXPECT_NE(scalar_name, best_name);
+  EXPECT_EQ(best_name.find("__scalar"), std::string::npos) << best_name;
 }
 
 }  // namespace

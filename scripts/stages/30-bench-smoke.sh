@@ -31,4 +31,18 @@ if grep -q '/onednn$' <<<"$tests"; then
     exit 1
   fi
 fi
+# The peers are optional packages: a build without one compiles its benchmarks out. In CI
+# (QK_REQUIRE_SHARED=1, where setup-deps.sh installs them) a missing peer is a failure, not a
+# smaller table. gemmlowp is built for x86-64 and registered on AVX2 CPUs only.
+if [ "${QK_REQUIRE_SHARED:-0}" = 1 ] && [ "$(uname -m)" = x86_64 ]; then
+  peers="onednn xnnpack"
+  grep -qw avx2 /proc/cpuinfo && peers="$peers gemmlowp"
+  for peer in $peers; do
+    if ! grep -q "/$peer\$" <<<"$tests"; then
+      echo "30-bench-smoke: QK_REQUIRE_SHARED=1 but qk-bench has no $peer benchmarks (its" \
+           "package was missing when qk-bench was built)" >&2
+      exit 1
+    fi
+  done
+fi
 echo "30-bench-smoke: ok"

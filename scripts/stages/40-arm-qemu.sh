@@ -32,12 +32,14 @@ for pair in cortex-a72:neon cortex-a76:neondot max,sve=off:i8mm; do
     last=$(echo "$out" | tail -n 1)
     echo "qk-conformance --isa all: $last"
     echo "$last" | grep -Eq '^[1-9][0-9]* passed, 0 failed$' || fail "$cpu: $last"
-    levels="scalar neon"
-    [ "$isa" != neon ] && levels="$levels neondot"
-    [ "$isa" = i8mm ] && levels="$levels i8mm"
-    for level in $levels; do
-      echo "$out" | grep -Eq "\[$level\]: [1-9]" || fail "$cpu: no conformance case ran on $level"
-    done
+    # The emulated CPU's features (../shared/PLATFORM.md's table), and every ISA --list-isas
+    # reports as runnable, must each have run cases (scripts/check_isa_coverage.sh).
+    features="asimd"
+    [ "$isa" != neon ] && features="$features asimddp"
+    [ "$isa" = i8mm ] && features="$features i8mm"
+    runnable=$(echo "$list" | awk '$2 == "yes" { print $1 }' | tr '\n' ' ')
+    echo "$out" | QK_CPU_ARCH=aarch64 QK_CPU_FLAGS="$features" \
+      bash scripts/check_isa_coverage.sh $runnable || fail "$cpu: an ISA of this CPU did not run"
   elif [ "${QK_REQUIRE_SHARED:-0}" = 1 ]; then
     fail "$shared/conformance does not exist (QK_REQUIRE_SHARED=1)"
   else
