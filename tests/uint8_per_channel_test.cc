@@ -148,9 +148,9 @@ TEST(UInt8PerChannel, EveryIsaMatchesThePlainFormula) {
     ASSERT_TRUE(PackFullyConnected(fp, fc.filter.data(), fc.bias.data(), &f, isa).ok());
     std::vector<uint8_t> got_conv(want_conv.size()), got_dw(want_dw.size()),
         got_fc(want_fc.size());
-    ASSERT_TRUE(Run(c, conv.input.data(), got_conv.data()).ok());
-    ASSERT_TRUE(Run(d, dw.input.data(), got_dw.data()).ok());
-    ASSERT_TRUE(Run(f, fc.input.data(), got_fc.data()).ok());
+    ASSERT_TRUE(qk::Run(c, conv.input.data(), got_conv.data()).ok());
+    ASSERT_TRUE(qk::Run(d, dw.input.data(), got_dw.data()).ok());
+    ASSERT_TRUE(qk::Run(f, fc.input.data(), got_fc.data()).ok());
     EXPECT_EQ(got_conv, want_conv) << IsaName(isa) << " " << c.kernel_name();
     EXPECT_EQ(got_dw, want_dw) << IsaName(isa) << " " << d.kernel_name();
     EXPECT_EQ(got_fc, want_fc) << IsaName(isa) << " " << f.kernel_name();
