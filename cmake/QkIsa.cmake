@@ -30,8 +30,12 @@ function(qk_add_isa_kernels target)
       if(QK_${isa}_SOURCES)
         list(TRANSFORM QK_${isa}_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/kernels/${dir}/)
         target_sources(${target} PRIVATE ${QK_${isa}_SOURCES})
-        set_source_files_properties(${QK_${isa}_SOURCES} PROPERTIES
-          COMPILE_OPTIONS "${QK_FLAGS_${isa}}")
+        # The ISA's table (<isa>_table.cc) runs on every CPU while the kernel table is built, so
+        # it gets the baseline flags: with the ISA's, GCC copied its rows with AVX-512 stores
+        # (SIGILL on an AVX2-only CPU). It only names functions and driver rows; no intrinsics.
+        set(flagged ${QK_${isa}_SOURCES})
+        list(FILTER flagged EXCLUDE REGEX "_table\\.cc$")
+        set_source_files_properties(${flagged} PROPERTIES COMPILE_OPTIONS "${QK_FLAGS_${isa}}")
         target_compile_definitions(${target} PRIVATE QK_HAVE_${isa}=1)
         message(STATUS "qkernels: ${dir} kernels enabled")
       endif()
