@@ -33,7 +33,8 @@ struct Requantization {
   int32_t input_zero_point = 0;   // int8: [-128, 127]; uint8: [0, 255]; int16: must be 0
   int32_t filter_zero_point = 0;  // uint8: [0, 255]; int8/int16: must be 0
   int32_t output_zero_point = 0;  // like input_zero_point
-  // `num_channels` values each: 1 (per-tensor, broadcast) or the number of output channels.
+  // `num_channels` values each: 1 (per-tensor, broadcast) or the number of output channels
+  // (for kUInt8 the per-channel form is a qkernels extension: TFLite's uint8 ops are per-tensor).
   // multiplier: 0 or in [2^30, 2^31-1]; shift: [-31, 30] ([-31, 7] for kInt16). The arrays are
   // copied by Pack*, so they need to live only for that call.
   const int32_t* output_multiplier = nullptr;
