@@ -22,7 +22,7 @@ case "${QK_CPU_ARCH:-$(uname -m)}" in
     has asimd asimddp i8mm && want="$want i8mm"
     ;;
 esac
-want="$want $*"
+want=$(tr ' ' '\n' <<<"$want $*" | awk 'NF && !seen[$0]++' | tr '\n' ' ')
 status=0
 for isa in $want; do
   if ! grep -Eq "\[$isa\]: [1-9][0-9]* passed" <<<"$out"; then
@@ -36,5 +36,5 @@ if ! grep -Eq '^[1-9][0-9]* passed, 0 failed$' <<<"$last"; then
   echo "check_isa_coverage: FAIL: the conformance run ended with '$last'" >&2
   status=1
 fi
-[ "$status" = 0 ] && echo "check_isa_coverage: ran on every ISA of this CPU:$(tr -s ' ' <<<" $want")"
+[ "$status" = 0 ] && echo "check_isa_coverage: ran on every ISA of this CPU: $want"
 exit $status
