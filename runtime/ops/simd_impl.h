@@ -130,12 +130,17 @@ struct Window {
   }
 };
 
-// reference_integer_ops::MaxPool with the channels across the lanes.
+// reference_integer_ops::MaxPool with the channels across the lanes. With fewer channels than
+// lanes (mnist: 8), a full-width load or store is used wherever it stays inside the tensor: the
+// extra lanes read the next pixels' inputs and write the next pixels' outputs, which are written
+// again, correctly, later in this same in-order pass (input and output never overlap).
 template <class A, class T>
 void MaxPool(const PoolParams& p, const T* input, T* output) {
   using B = xsimd::batch<T, A>;
   const size_t channels = size_t(p.channels);
   const B lo(static_cast<T>(p.act_min)), hi(static_cast<T>(p.act_max));
+  const T* const input_end = input + size_t(p.batch) * p.in_h * p.in_w * channels;
+  T* const output_end = output + size_t(p.batch) * p.out_h * p.out_w * channels;
   T* out = output;
   for (int b = 0; b < p.batch; ++b) {
     const T* image = input + size_t(b) * p.in_h * p.in_w * channels;
@@ -148,10 +153,14 @@ void MaxPool(const PoolParams& p, const T* input, T* output) {
           for (int fy = w.fy_start; fy < w.fy_end; ++fy) {
             const T* row = image + (size_t(w.y0 + fy) * p.in_w + w.x0) * channels + c;
             for (int fx = w.fx_start; fx < w.fx_end; ++fx) {
-              acc = xsimd::max(acc, LoadPartial<A>(row + size_t(fx) * channels, n));
+              const T* x = row + size_t(fx) * channels;
+              acc = xsimd::max(acc, x + B::size <= input_end ? B::load_unaligned(x)
+                                                              : LoadPartial<A>(x, n));
             }
           }
-          StorePartial<A>(xsimd::min(xsimd::max(acc, lo), hi), out + c, n);
+          acc = xsimd::min(xsimd::max(acc, lo), hi);
+          if (out + c + B::size <= output_end) acc.store_unaligned(out + c);
+          else StorePartial<A>(acc, out + c, n);
         }
       }
     }
