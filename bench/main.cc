@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   }
   RegisterPeaks();
   for (const Workload& w : Workloads()) RegisterQkernelsPack(w);
+  RegisterRuntimeOps();
 
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

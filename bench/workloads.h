@@ -91,6 +91,7 @@ void RegisterOneDnn(const Workload& w);    // <op>/<workload>/onednn
 void RegisterXnnpack(const Workload& w);   // <op>/<workload>/xnnpack
 void RegisterGemmlowp(const Workload& w);  // <op>/<workload>/gemmlowp
 void RegisterPeaks();                      // peak/<isa>
+void RegisterRuntimeOps();  // runtime/<op>/<shape>/<impl>: the model runner's scalar vs xsimd ops
 
 // Peer set-up and descriptions for the benchmark context (only defined when the peer is built).
 void InitOneDnnSingleThread();

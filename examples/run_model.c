@@ -4,23 +4,18 @@
 #include <qkernels/model.h>
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: run_model MODEL.tflite < IN.bin > OUT.bin\n");
-    return 2;
-  }
+  static unsigned char x[1 << 24]; /* inputs below 16 MiB; a wrong size is refused by set_input */
   qk_model* model = NULL;
-  qk_tensor_info in = {0}, out = {0};
+  qk_tensor_info out = {0};
+  if (argc != 2) return fprintf(stderr, "usage: run_model MODEL.tflite < IN.bin > OUT.bin\n"), 2;
   qk_status s = qk_model_load_file(argv[1], QK_ISA_AUTO, &model);
-  if (s == QK_OK) s = qk_model_input_info(model, 0, &in);
-  if (s == QK_OK) s = qk_model_output_info(model, 0, &out);
-  unsigned char* x = malloc(in.bytes + 1); /* one byte more: a longer input is refused too */
-  unsigned char* y = malloc(out.bytes + 1);
-  if (s == QK_OK) s = qk_model_set_input(model, 0, x, fread(x, 1, in.bytes + 1, stdin));
+  if (s == QK_OK) s = qk_model_set_input(model, 0, x, fread(x, 1, sizeof x, stdin));
   if (s == QK_OK) s = qk_model_invoke(model);
+  if (s == QK_OK) s = qk_model_output_info(model, 0, &out);
+  unsigned char* y = malloc(out.bytes + 1);
   if (s == QK_OK) s = qk_model_get_output(model, 0, y, out.bytes);
   if (s == QK_OK) fwrite(y, 1, out.bytes, stdout);
   else fprintf(stderr, "run_model: %s\n", qk_last_error());
-  free(x);
   free(y);
   qk_model_free(model);
   return s == QK_OK ? 0 : 1;

@@ -1,5 +1,7 @@
 // The non-packed operators: shared checks, then AVERAGE_POOL_2D, MAX_POOL_2D, SOFTMAX, QUANTIZE,
-// DEQUANTIZE and ADD on the scalar code in runtime/ops/ (data movement: build_shape_ops.cc).
+// DEQUANTIZE and ADD on the scalar code in runtime/ops/ (data movement: build_shape_ops.cc). The
+// 8-bit pooling, ADD and requantizing QUANTIZE run the vector ops (ops/simd.h) instead when the
+// interpreter's ISA has them; --isa scalar runs the scalar reference everywhere.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -10,6 +12,7 @@
 #include "runtime/ops/add.h"
 #include "runtime/ops/pooling.h"
 #include "runtime/ops/quantize.h"
+#include "runtime/ops/simd.h"
 #include "runtime/ops/softmax.h"
 
 namespace qk {
@@ -114,6 +117,13 @@ bool SameElements(const BuildInputs& in, int a, int b, std::string* error) {
   return true;
 }
 
+// The vector ops for this interpreter's ISA (nullptr: scalar), named in the op's kernel string.
+const ops::VecOps* UseVecOps(const BuildInputs& in, bool eligible, BuiltOp* out) {
+  const ops::VecOps* vec = eligible ? ops::VecOpsFor(in.options->isa) : nullptr;
+  if (vec != nullptr) out->kernel = std::string(vec->name) + ":" + in.op->name;
+  return vec;
+}
+
 bool BuildPool(const BuildInputs& in, bool average, BuiltOp* out, std::string* error) {
   if (!CheckInputCount(in, 1, 1, error)) return false;
   const int input = in.op->inputs[0], output = in.op->outputs[0];
@@ -173,11 +183,18 @@ bool BuildPool(const BuildInputs& in, bool average, BuiltOp* out, std::string* e
   }
   RunContext* ctx = in.ctx;
   const std::string where = in.where();
-  out->run = [ctx, p, input, output, type, average, where](std::string* err) {
+  const ops::VecOps* vec = UseVecOps(in, IsEightBit(type), out);
+  out->run = [ctx, p, input, output, type, average, where, vec](std::string* err) {
     const void* x = ctx->data[input];
     void* y = ctx->data[output];
     bool ok = true;
-    if (type == TensorType::kInt8) {
+    if (vec != nullptr && type == TensorType::kInt8) {
+      if (average) ok = vec->average_pool_s8(p, (const int8_t*)x, (int8_t*)y);
+      else vec->max_pool_s8(p, (const int8_t*)x, (int8_t*)y);
+    } else if (vec != nullptr) {
+      if (average) ok = vec->average_pool_u8(p, (const uint8_t*)x, (uint8_t*)y);
+      else vec->max_pool_u8(p, (const uint8_t*)x, (uint8_t*)y);
+    } else if (type == TensorType::kInt8) {
       if (average) ok = ops::AveragePool(p, (const int8_t*)x, (int8_t*)y);
       else ops::MaxPool(p, (const int8_t*)x, (int8_t*)y);
     } else if (type == TensorType::kInt16) {
@@ -307,9 +324,29 @@ bool BuildQuantize(const BuildInputs& in, BuiltOp* out, std::string* error) {
   const QuantizedMultiplier m = QuantizeMultiplier(double(ti.scale()) / double(to.scale()));
   if (m.shift > 30) return Fail(error, in.where() + "input scale / output scale too large");
   const int32_t in_zp = ti.zero_point();
-  out->run = [ctx, n, it, ot, m, in_zp, out_zp, input, output](std::string*) {
-    DispatchRequantize(it, ot, ctx->data[input], ctx->data[output], [&](auto* x, auto* y) {
-      ops::Requantize(x, n, m.multiplier, m.shift, in_zp, out_zp, y);
+  const ops::VecOps* vec = UseVecOps(in, IsEightBit(it) && IsEightBit(ot), out);
+  out->run = [ctx, n, it, ot, m, in_zp, out_zp, input, output, vec](std::string*) {
+    const void* x = ctx->data[input];
+    void* y = ctx->data[output];
+    if (vec != nullptr) {
+      const bool s8_in = it == TensorType::kInt8, s8_out = ot == TensorType::kInt8;
+      if (s8_in && s8_out) {
+        vec->requantize_s8_s8((const int8_t*)x, n, m.multiplier, m.shift, in_zp, out_zp,
+                              (int8_t*)y);
+      } else if (s8_in) {
+        vec->requantize_s8_u8((const int8_t*)x, n, m.multiplier, m.shift, in_zp, out_zp,
+                              (uint8_t*)y);
+      } else if (s8_out) {
+        vec->requantize_u8_s8((const uint8_t*)x, n, m.multiplier, m.shift, in_zp, out_zp,
+                              (int8_t*)y);
+      } else {
+        vec->requantize_u8_u8((const uint8_t*)x, n, m.multiplier, m.shift, in_zp, out_zp,
+                              (uint8_t*)y);
+      }
+      return true;
+    }
+    DispatchRequantize(it, ot, x, y, [&](auto* xt, auto* yt) {
+      ops::Requantize(xt, n, m.multiplier, m.shift, in_zp, out_zp, yt);
     });
     return true;
   };
@@ -370,11 +407,16 @@ bool BuildAdd(const BuildInputs& in, BuiltOp* out, std::string* error) {
   }
   RunContext* ctx = in.ctx;
   auto params = std::make_shared<ops::AddParams>(p);
-  out->run = [ctx, params, a, b, output, type](std::string*) {
+  const ops::VecOps* vec = UseVecOps(in, IsEightBit(type), out);
+  out->run = [ctx, params, a, b, output, type, vec](std::string*) {
     const void* x = ctx->data[a];
     const void* y = ctx->data[b];
     void* z = ctx->data[output];
-    if (type == TensorType::kInt8) {
+    if (vec != nullptr && type == TensorType::kInt8) {
+      vec->add_s8(*params, (const int8_t*)x, (const int8_t*)y, (int8_t*)z);
+    } else if (vec != nullptr) {
+      vec->add_u8(*params, (const uint8_t*)x, (const uint8_t*)y, (uint8_t*)z);
+    } else if (type == TensorType::kInt8) {
       ops::Add(*params, (const int8_t*)x, (const int8_t*)y, (int8_t*)z);
     } else if (type == TensorType::kInt16) {
       ops::Add(*params, (const int16_t*)x, (const int16_t*)y, (int16_t*)z);

@@ -102,7 +102,7 @@ qk_tool_test(qk_run_summary_two_classes qk-run 0
 # --time: one row per operator (index, name, kernel, time) and the total; with --bench 3, the
 # table averages the 4 invokes. mnist_int8io: CONV_2D, MAX_POOL_2D, RESHAPE, FULLY_CONNECTED x2,
 # SOFTMAX (its manifest).
-set(qk_time_rows "   0  CONV_2D +qs8_conv[a-z0-9_]+ +[0-9.]+ +[0-9.]+%\n   1  MAX_POOL_2D +reference:MAX_POOL_2D +[0-9.]+ +[0-9.]+%\n   2  RESHAPE .*   4  FULLY_CONNECTED +qs8_fc[a-z0-9_]+ .*   5  SOFTMAX +reference:SOFTMAX +[0-9.]+ +[0-9.]+%\ntotal [0-9.]+ us per invoke \\(operators [0-9.]+ us, 6 operators\\)")
+set(qk_time_rows "   0  CONV_2D +qs8_conv[a-z0-9_]+ +[0-9.]+ +[0-9.]+%\n   1  MAX_POOL_2D +(reference|xsimd_[a-z0-9]+):MAX_POOL_2D +[0-9.]+ +[0-9.]+%\n   2  RESHAPE .*   4  FULLY_CONNECTED +qs8_fc[a-z0-9_]+ .*   5  SOFTMAX +reference:SOFTMAX +[0-9.]+ +[0-9.]+%\ntotal [0-9.]+ us per invoke \\(operators [0-9.]+ us, 6 operators\\)")
 qk_tool_test(qk_run_time qk-run 0 "time per operator, mean of 1 invoke .*${qk_time_rows}"
              SHARED ARGS ${qk_models}/mnist_int8io/mnist_model_quantized.tflite --time)
 qk_tool_test(qk_run_time_bench qk-run 0
