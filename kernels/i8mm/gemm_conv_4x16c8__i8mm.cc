@@ -15,7 +15,7 @@ namespace {
 // Panel layout: for each 8-deep step, 16 columns x 8 bytes (128 bytes); 16 bytes = one column
 // pair, the right operand of one smmla.
 struct Smmla4x16 {
-  static constexpr int kNV = 4;
+  static constexpr int kMR = 4, kNV = 4;
   static inline void Accumulate(const driver::GemmTiles& t, const uint8_t* const (&a)[4],
                                 const uint8_t* b, int32x4_t (&acc)[4][4]) {
     // c[i][j] = {row 2i col 2j, row 2i col 2j+1, row 2i+1 col 2j, row 2i+1 col 2j+1}

@@ -40,7 +40,7 @@ namespace {
   } while (0)
 
 struct Sdot4x16 {
-  static constexpr int kNV = 4;
+  static constexpr int kMR = 4, kNV = 4;
   static inline void Accumulate(const driver::GemmTiles& t, const uint8_t* const (&a)[4],
                                 const uint8_t* b, int32x4_t (&acc)[4][4]) {
     int32x4_t c00 = vdupq_n_s32(0), c01 = c00, c02 = c00, c03 = c00;
