@@ -53,6 +53,7 @@ FLOORS = {
     "qs8_gemm_4x16c8__i8mm": {"neoverse-n2": ("x", "qs8_gemm_4x16c4__neondot", 1.3),
                               "neoverse-v1": ("x", "qs8_gemm_4x16c4__neondot", 1.3)},
     "qs16x8_gemm_4x8c1__neon": {"cortex-a76": 2.0},
+    "qs16x8_dwconv_4c1__neon": {"cortex-a76": 2.0},
 }
 
 # Loops worth a row whose function is not named by the grammar: row name -> qualified function.
