@@ -29,6 +29,9 @@ struct PackedData {
   // Kernel-specific: packed weights and a bias with folded zero-point compensation.
   AlignedBuffer packed;
   std::vector<int32_t> packed_bias;
+  // Kernel-specific: which of its packings a pack function chose from the weights (0 unless the
+  // kernel has more than one), for its run function.
+  int pack_variant = 0;
 };
 
 // Run() hands kernels a workspace aligned to this (PackedOp::workspace_size() includes the slack).

@@ -6,7 +6,8 @@
 #   scripts/arm-mca.sh [regex...]   only the kernels whose names match
 #   scripts/arm-mca.sh --markdown   the same numbers as the README's table
 #   scripts/arm-mca.sh -v           also each kernel's loop, MACs and cycles per iteration
-#   scripts/arm-mca.sh --check      self-test plus one kernel, for ctest; it installs nothing and
+#   scripts/arm-mca.sh --check      self-test, and the kernels with floors (FLOORS in arm_mca.py:
+#                                   the MACs/cycle they must keep), for ctest; it installs nothing and
 #                                   prints SKIPPED (exit 0) when a tool it needs is missing
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -44,6 +44,18 @@ CPUS = [
 
 KERNEL_NAME = re.compile(r"^q[a-z0-9]+(?:_[a-z0-9]+)+__[a-z0-9_]+$")
 GEMM_TILE = re.compile(r"_(\d+)x(\d+)c(\d+)(?:_|$)")
+# The floors the kernels must keep (--check fails below them): MACs/cycle per kernel and core, a
+# number, or ("x", kernel, factor) for at least factor times that kernel's value on the same core.
+# They are the targets the kernels were tuned to under LLVM 16's models, not the values measured.
+FLOORS = {
+    "qs8_gemm_2x8c16__neon": {"cortex-a72": 7.0, "cortex-a76": 7.0, "neoverse-n1": 7.0},
+    "qs8_gemm_4x16c4__neondot": {"cortex-a76": 30.0, "neoverse-n1": 30.0, "neoverse-v1": 32.0},
+    "qs8_gemm_4x16c8__i8mm": {"neoverse-n2": ("x", "qs8_gemm_4x16c4__neondot", 1.3),
+                              "neoverse-v1": ("x", "qs8_gemm_4x16c4__neondot", 1.3)},
+    "qs16x8_gemm_4x8c1__neon": {"cortex-a76": 2.0},
+    "qs16x8_dwconv_4c1__neon": {"cortex-a76": 2.0},
+}
+
 # Loops worth a row whose function is not named by the grammar: row name -> qualified function.
 # Drop an entry when its kernel becomes a grammar-named microkernel.
 NAMED_LOOPS = {}
@@ -311,6 +323,32 @@ def self_test(mca):
     return problems
 
 
+def floor_problems(rows):
+    """The FLOORS broken by the measured rows [(kernel, {cpu: value})], and floors whose kernel
+    was not measured (renamed or removed: the floor would silently stop guarding it)."""
+    measured = {k["name"]: v for k, v in rows}
+    problems = []
+    for name, floors in FLOORS.items():
+        if name not in measured:
+            problems.append("%s: no such kernel was measured (FLOORS names it)" % name)
+            continue
+        for cpu, floor in floors.items():
+            got = measured[name].get(cpu)
+            if isinstance(floor, tuple):
+                _, other, factor = floor
+                base = measured.get(other, {}).get(cpu)
+                if base is None:
+                    problems.append("%s on %s: %s was not measured" % (name, cpu, other))
+                    continue
+                floor, what = factor * base, "%.2f x %s (%.1f)" % (factor, other, base)
+            else:
+                what = "%.1f" % floor
+            if got is None or got < floor - 1e-9:
+                problems.append("%s on %s: %s MACs/cycle, the floor is %s"
+                                % (name, cpu, format_value(got), what))
+    return problems
+
+
 LINE = re.compile(r"^(\S+) (\S+) (n/a|\d+\.\d)$")
 
 
@@ -341,8 +379,8 @@ def main():
     ap.add_argument("--build-dir", default="build/arm-mca", help="where the aarch64 preset is "
                     "configured for its compile commands (default build/arm-mca)")
     ap.add_argument("--mca", default="llvm-mca-16")
-    ap.add_argument("--check", action="store_true", help="self-test, then check the output of "
-                    "the first kernel found (or of the kernels named)")
+    ap.add_argument("--check", action="store_true", help="self-test, then check the output and "
+                    "the FLOORS of the kernels that have floors (or the output of those named)")
     ap.add_argument("--markdown", action="store_true", help="print a markdown table instead")
     ap.add_argument("-v", "--verbose", action="store_true", help="the loop of each kernel, and "
                     "cycles per iteration, on stderr")
@@ -354,7 +392,10 @@ def main():
         print("arm-mca: warning: " + message, file=sys.stderr)
 
     problems = self_test(args.mca) if args.check else []
-    kernels = discover(source_dir, build_dir, args.kernels, args.check and not args.kernels, warn)
+    wanted = args.kernels
+    if args.check and not wanted:  # the kernels with floors (and those their floors compare to)
+        wanted = ["^%s$" % re.escape(n) for n in FLOORS]
+    kernels = discover(source_dir, build_dir, wanted, False, warn)
     if not kernels:
         sys.exit("arm-mca: no Arm microkernel found" + (" matching " + " ".join(args.kernels)
                                                         if args.kernels else ""))
@@ -375,9 +416,11 @@ def main():
     if args.markdown:
         print_markdown(rows)
     if args.check:
+        if not args.kernels:
+            problems += floor_problems(rows)
         if problems:
             sys.exit("arm-mca --check: FAILED\n  " + "\n  ".join(problems))
-        print("arm-mca --check: OK (self-test, and %s on %d cores)"
+        print("arm-mca --check: OK (self-test, the floors, and %s on %d cores)"
               % (", ".join(k["name"] for k in kernels), len(CPUS)))
 
 

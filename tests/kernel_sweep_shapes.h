@@ -137,6 +137,9 @@ inline std::vector<Shape> DepthwiseShapes() {
   v.push_back(Dw(1, 7, 7, 16, 1, 1, 1));                              // 1x1 taps
   v.push_back(Dw(1, 10, 11, 24, 1, 2, 2, 3, 1, Padding::kValid));     // stride > kernel
   v.push_back(Dw(1, 10, 10, 20, 2, 3, 3, 2, 3));                      // dilation 3, stride 2
+  // 17x17 = 289 taps: more than one block of taps where a kernel sums taps in blocks (int16x8
+  // NEON: 256 per exact int32 partial sum), an odd count, a partial channel chunk.
+  v.push_back(Dw(1, 18, 17, 6, 1, 17, 17, 1, 1, Padding::kValid));
   v.push_back(Explicit(Dw(1, 2, 3, 33, 1, 3, 3), 3, 4, 3, 3));        // padding > input
   v.push_back(Explicit(Dw(1, 1, 1, 40, 2, 5, 5), 2, 2, 2, 2));
   v.push_back(Dw(3, 8, 8, 48, 1, 3, 3, 1, 1, Padding::kSame));

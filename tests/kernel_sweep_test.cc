@@ -43,9 +43,14 @@ enum class Values {
   kShiftSweep,   // per-channel shifts cycling through the whole legal range, odd multipliers
   kBigAcc,       // bias near INT32_MIN/MAX (int16: near +-2^40): accumulators wrap
   kNarrowClamp,  // activation range of a few values (or a single value)
+  // int8 weights at +-127 (TFLite's symmetric range, which the converter produces), inputs at the
+  // extremes: the largest sums of two int8 products (2 * 128 * 127 = 32512) that still fit int16.
+  kSymmetricWeights,
 };
-constexpr Values kExtremeModes[] = {Values::kMinWeights, Values::kExtremeZp, Values::kShiftSweep,
-                                    Values::kBigAcc, Values::kNarrowClamp};
+constexpr Values kExtremeModes[] = {Values::kMinWeights,  Values::kExtremeZp,
+                                    Values::kShiftSweep,  Values::kBigAcc,
+                                    Values::kNarrowClamp, Values::kSymmetricWeights};
+constexpr size_t kNumExtremeModes = sizeof(kExtremeModes) / sizeof(kExtremeModes[0]);
 const char* ValuesName(Values v) {
   switch (v) {
     case Values::kRandom: return "random";
@@ -54,6 +59,7 @@ const char* ValuesName(Values v) {
     case Values::kShiftSweep: return "shift_sweep";
     case Values::kBigAcc: return "big_acc";
     case Values::kNarrowClamp: return "narrow_clamp";
+    case Values::kSymmetricWeights: return "symmetric_weights";
   }
   return "?";
 }
@@ -137,14 +143,20 @@ void Generate(Problem* p) {
   const OpDesc& d = p->desc;
   const bool u8 = p->type == DataType::kUInt8, i16 = p->type == DataType::kInt16;
   const int lo = u8 ? 0 : i16 ? -32768 : -128, hi = u8 ? 255 : i16 ? 32767 : 127;
-  const int wlo = u8 ? 0 : -128, whi = u8 ? 255 : 127;
+  // int8 weights: [-128, 127], or TFLite's symmetric [-127, 127] for half the random cases (by
+  // seed) and the symmetric mode, so that kernels which check the weights at pack time (NEON
+  // 2x8c16 takes only [-127, 127]) run both of their paths.
+  const Values v = p->values;
+  const bool symmetric =
+      v == Values::kSymmetricWeights || (v == Values::kRandom && p->seed % 2 == 0);
+  const int wlo = u8 ? 0 : symmetric && !i16 ? -127 : -128, whi = u8 ? 255 : 127;
   Requantization& q = *QuantOf(p);
   q = Requantization();
   q.rounding = p->rounding;
   q.activation_min = lo, q.activation_max = hi;
-  const Values v = p->values;
   if (!i16) {
-    const bool extreme = v == Values::kExtremeZp || v == Values::kMinWeights;
+    const bool extreme = v == Values::kExtremeZp || v == Values::kMinWeights ||
+                         v == Values::kSymmetricWeights;
     auto zp = [&] { return extreme ? (uniform(0, 1) ? lo : hi) : uniform(lo, hi); };
     q.input_zero_point = zp();
     q.output_zero_point = zp();
@@ -156,13 +168,15 @@ void Generate(Problem* p) {
     if (v == Values::kMinWeights) {
       value = u8 ? (q.filter_zero_point >= 128 ? 0 : 255) : -128;
       if (uniform(0, 15) == 0) value = u8 ? 255 - value : 127;
+    } else if (v == Values::kSymmetricWeights && !u8 && uniform(0, 7) != 0) {
+      value = uniform(0, 1) ? -127 : 127;
     }
     w = static_cast<uint8_t>(value);
   }
   p->input.resize(d.InputElements());
   for (auto& x : p->input) {
     int value = uniform(lo, hi);
-    if (v == Values::kMinWeights || v == Values::kExtremeZp) {
+    if (v == Values::kMinWeights || v == Values::kExtremeZp || v == Values::kSymmetricWeights) {
       value = uniform(0, 7) == 0 ? uniform(lo, hi) : (uniform(0, 1) ? lo : hi);
     }
     x = static_cast<int16_t>(value);
@@ -300,7 +314,7 @@ std::vector<Problem> ProblemsFor(const Kernel& row, size_t limit) {
       Problem p;
       p.shape = shapes[i];
       p.type = row.type;
-      p.values = variant == 0 ? Values::kRandom : kExtremeModes[i % 5];
+      p.values = variant == 0 ? Values::kRandom : kExtremeModes[i % kNumExtremeModes];
       p.rounding = (i + variant) % 2 ? Rounding::kSingle : Rounding::kDouble;
       p.seed = kBaseSeed + static_cast<uint32_t>(i * 7919 + variant);
       if (!Resolve(&p)) continue;

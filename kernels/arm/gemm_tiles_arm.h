@@ -1,7 +1,8 @@
-// The tile loop and the fused output stage shared by the Arm GEMM-conv microkernels (neon 4x8c8,
-// neondot 4x16c4, i8mm 4x16c8): for each panel of the range and each 4-row tile, the ISA's
-// Accumulate leaves 4 x NV int32x4 accumulators in registers, and the output stage requantizes
-// them there (requantize_arm.h), narrows to bytes and stores each row's n valid bytes once.
+// The tile loop and the fused output stage shared by the Arm GEMM-conv microkernels (neon 4x8c1
+// and 2x8c16, neondot 4x16c4, i8mm 4x16c8): for each panel of the range and each MR-row tile, the
+// ISA's Accumulate leaves MR x NV int32x4 accumulators in registers, and the output stage
+// requantizes them there (requantize_arm.h), narrows to bytes and stores each row's n valid bytes
+// once.
 //
 // Everything here has internal linkage (an unnamed namespace, static inline functions): each
 // ISA's file instantiates its own copy with its own -march flags, so no dotprod or i8mm
@@ -20,8 +21,6 @@
 namespace qk {
 namespace arm {
 namespace {
-
-constexpr int kTileRows = 4;
 
 // The per-column parameters of one panel (driver::PackColumnParams' layout), NV vectors of 4.
 template <int NV>
@@ -73,14 +72,15 @@ inline void StoreRow(const int32x4_t (&acc)[NV], const PanelParams<NV>& p, const
 }
 
 // The range of a driver::GemmTiles, panel by panel (a panel's weights stay in L1 while the row
-// block streams past). Kernel::Accumulate(t, a, b, acc) computes the 4 x (4 * kNV) tile of rows
-// a[0..3] over the panel at b. A partial tile repeats its last row (computed, never stored);
+// block streams past). Kernel::Accumulate(t, a, b, acc) computes the kMR x (4 * kNV) tile of rows
+// a[0..kMR-1] over the panel at b. A partial tile repeats its last row (computed, never stored);
 // columns past n have zero weights and are never stored. Inlined into the ISA's named
 // microkernel, so that the microkernel's symbol holds its loops (scripts/arm-mca.sh reads them).
 template <typename Kernel>
 [[gnu::always_inline]] inline void RunGemmTiles(const driver::GemmTiles& t) {
   constexpr int NV = Kernel::kNV;
   constexpr int NR = 4 * NV;
+  constexpr int kTileRows = Kernel::kMR;
   const internal::OpDesc& d = *t.desc;
   const OutputStage o = MakeOutputStage(d.output_zp, d.act_min, d.act_max, d.rounding);
   for (int p = t.panel_begin; p < t.panel_end; ++p) {

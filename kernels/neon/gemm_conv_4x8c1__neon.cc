@@ -37,7 +37,7 @@ inline int16x8_t LoadMinusZeroPoint(const uint8_t* p, int32_t zp) {
 
 template <bool kUnsigned>
 struct Mlal4x8 {
-  static constexpr int kNV = 2;
+  static constexpr int kMR = 4, kNV = 2;
   static inline void Accumulate(const driver::GemmTiles& t, const uint8_t* const (&a)[4],
                                 const uint8_t* b, int32x4_t (&acc)[4][2]) {
     int32x4_t c00 = vdupq_n_s32(0), c01 = c00, c10 = c00, c11 = c00;

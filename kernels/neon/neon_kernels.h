@@ -12,8 +12,11 @@
 namespace qk {
 namespace neon {
 
-// gemm_conv_4x8c1__neon.cc: int8 and uint8 conv2d and fully connected.
+// gemm_conv_4x8c1__neon.cc: int8 and uint8 conv2d and fully connected (int16 products).
 extern const driver::GemmConvConfig kGemmConv;
+// gemm_conv_2x8c16__neon.cc: int8 conv2d and fully connected whose weights lie in [-127, 127]
+// (pairs of int8 products summed in int16).
+extern const driver::GemmConvConfig kGemmConvPairs;
 
 // dwconv_8c1__neon.cc: int8 and uint8 depthwise conv2d; qs16x8_dwconv_4c1__neon.cc: int16x8.
 extern const driver::DwConvConfig kDwConv;
