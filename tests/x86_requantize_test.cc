@@ -4,6 +4,7 @@
 // next to every rounding boundary (where the estimate must report them undecided).
 #include <gtest/gtest.h>
 
+#include <cfenv>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -27,10 +28,11 @@ struct Outcome {
 };
 
 // The epilogue's scaled value is only ever used through the 8-bit output stage: clamp(v + zp)
-// to the int8 or uint8 range. It must equal the reference exactly where that matters
-// (|reference| <= 500), and elsewhere give the same byte for every output zero point.
+// to the int8 or uint8 range. It must equal the reference exactly where -256 < t < 256 (the
+// reference R = floor(t) in -256..255, requantize_estimate.h E5), and elsewhere give the same byte
+// for every output zero point (E7).
 bool SameOutputs(int32_t got, int32_t want) {
-  if (want >= -500 && want <= 500) return got == want;
+  if (want > -256 && want < 255) return got == want;
   auto clamp = [](int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; };
   for (int64_t zp = -128; zp <= 255; ++zp) {
     if (zp <= 127 && clamp(got + zp, -128, 127) != clamp(want + zp, -128, 127)) return false;
@@ -39,17 +41,41 @@ bool SameOutputs(int32_t got, int32_t want) {
   return true;
 }
 
-// Checks every lane for one rounding mode: the epilogue's result against the reference, and the
-// raw estimate too wherever it claims to be decided.
+bool EstimateEligible(int32_t m, int32_t shift) { return m == 0 || (shift <= -1 && shift >= -22); }
+
+// Checks every lane for one rounding mode: the epilogue's result against the reference, the raw
+// estimate too wherever it claims to be decided, and the decision itself (which lanes are
+// undecided, which vectors keep the estimate) against test::EstimateUndecided. Coarse lanes
+// with |t| < 254 must never be undecided.
 Outcome Check(Lanes l, Rounding rounding) {
   l.Pad(16);
   const size_t n = l.x.size();
+  const bool single = rounding == Rounding::kSingle;
   std::vector<int32_t> out(n), estimate(n);
   std::vector<uint8_t> undecided(n), estimated(n);
   avx512vnni::ScaledLanes r{out.data(), estimate.data(), undecided.data(), estimated.data()};
   avx512vnni::ScaleLanes(l.x.data(), l.m.data(), l.s.data(), static_cast<int>(n), rounding, &r);
   Outcome o{r.vectors_estimated, r.vectors_exact, 0};
-  int reported = 0;
+  int reported = 0, wrong_decisions = 0;
+  for (size_t v = 0; v < n; v += 16) {
+    bool eligible = true, any_undecided = false;
+    for (size_t i = v; i < v + 16; ++i) {
+      eligible = eligible && EstimateEligible(l.m[i], l.s[i]);
+      any_undecided = any_undecided || test::EstimateUndecided(l.x[i], l.m[i], l.s[i], single);
+    }
+    for (size_t i = v; i < v + 16; ++i) {
+      const bool want_undecided = eligible && test::EstimateUndecided(l.x[i], l.m[i], l.s[i], single);
+      const bool coarse = eligible && test::EstimateMustDecide(l.x[i], l.m[i], l.s[i], single);
+      const bool decision_ok = undecided[i] == want_undecided && !(coarse && undecided[i]) &&
+                               estimated[i] == (eligible && !any_undecided);
+      if (!decision_ok && wrong_decisions++ < 5) {
+        ADD_FAILURE() << (single ? "single" : "double") << " x=" << l.x[i] << " M=" << l.m[i]
+                      << " shift=" << l.s[i] << ": undecided " << int(undecided[i]) << " (expected "
+                      << want_undecided << (coarse ? ", coarse" : "") << "), vector estimated "
+                      << int(estimated[i]);
+      }
+    }
+  }
   for (size_t i = 0; i < n; ++i) {
     const int32_t want = MultiplyByQuantizedMultiplier(l.x[i], l.m[i], l.s[i], rounding);
     o.undecided += undecided[i];
@@ -58,14 +84,28 @@ Outcome Check(Lanes l, Rounding rounding) {
     const bool ok = exact_route ? out[i] == want : SameOutputs(out[i], want);
     const bool estimate_ok = !estimated[i] || undecided[i] || SameOutputs(estimate[i], want);
     if ((!ok || !estimate_ok) && reported++ < 5) {
-      ADD_FAILURE() << (rounding == Rounding::kSingle ? "single" : "double") << " x=" << l.x[i]
-                    << " M=" << l.m[i] << " shift=" << l.s[i] << ": epilogue " << out[i]
-                    << ", estimate " << estimate[i] << (undecided[i] ? " (undecided)" : "")
-                    << ", scalar " << want;
+      ADD_FAILURE() << (single ? "single" : "double") << " x=" << l.x[i] << " M=" << l.m[i]
+                    << " shift=" << l.s[i] << ": epilogue " << out[i] << ", estimate "
+                    << estimate[i] << (undecided[i] ? " (undecided)" : "") << ", scalar " << want;
     }
   }
   EXPECT_EQ(reported, 0);
+  EXPECT_EQ(wrong_decisions, 0);
   return o;
+}
+
+// Check in every floating-point environment of test::FloatEnv (the bytes may not depend on it);
+// returns the outcome summed over them.
+Outcome CheckEveryEnv(const Lanes& l, Rounding rounding) {
+  Outcome sum;
+  test::FloatEnv env;
+  for (int i = 0; i < test::FloatEnv::kCount; ++i) {
+    SCOPED_TRACE(test::FloatEnv::Name(i));
+    env.Apply(i);
+    const Outcome o = Check(l, rounding);
+    sum.estimated += o.estimated, sum.exact += o.exact, sum.undecided += o.undecided;
+  }
+  return sum;
 }
 
 class X86Requantize : public ::testing::Test {
@@ -78,7 +118,8 @@ class X86Requantize : public ::testing::Test {
 };
 
 TEST_F(X86Requantize, EveryShiftEdgeValuesAndMultipliers) {
-  const int32_t multipliers[] = {0, 1 << 30, (1 << 30) + 1, 1518500250, kMax - 1, kMax};
+  const int32_t multipliers[] = {0,          1 << 30,    (1 << 30) + 1, 3 << 29,   7 << 28,
+                                 1518500250, 1023 << 21, kMax - 1,      kMax};
   Lanes l;
   for (int shift = -31; shift <= 30; ++shift) {
     for (int32_t m : multipliers) {
@@ -87,7 +128,7 @@ TEST_F(X86Requantize, EveryShiftEdgeValuesAndMultipliers) {
     }
   }
   for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
-    const Outcome o = Check(l, rounding);
+    const Outcome o = CheckEveryEnv(l, rounding);
     EXPECT_GT(o.estimated, 0);
     EXPECT_GT(o.exact, 0);
   }
@@ -107,7 +148,7 @@ TEST_F(X86Requantize, RandomLanes) {
     l.Add(x, mult(rng), shift(rng));
   }
   for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
-    const Outcome o = Check(l, rounding);
+    const Outcome o = CheckEveryEnv(l, rounding);
     EXPECT_GT(o.estimated, o.exact);  // the estimate is the common case
   }
 }
@@ -133,9 +174,40 @@ TEST_F(X86Requantize, BoundaryLanesFallBackExactly) {
         if (a >= kMin && a <= kMax) l.Add(static_cast<int32_t>(a), m, s);
       }
     }
-    const Outcome o = Check(l, rounding);
+    const Outcome o = CheckEveryEnv(l, rounding);
     EXPECT_GT(o.undecided, 0) << "no lane reached the exact fallback";
     EXPECT_GT(o.exact, 0);
+  }
+}
+
+// Multipliers with few significant bits (a power-of-two scale M0 = 2^30, 3 * 2^29, 7 * 2^28, ...)
+// at every shift of the estimate, on every accumulator whose t is within a few grid steps of an
+// integer in -300..300: coarse channels (requantize_estimate.h, E6) keep every vector on the
+// estimate, and every lane is exact.
+TEST_F(X86Requantize, CoarseMultipliersStayFastAndExact) {
+  const int32_t multipliers[] = {1 << 30, 3 << 29, 5 << 28, 7 << 28, 1023 << 21, 1025 << 20};
+  for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
+    const bool single = rounding == Rounding::kSingle;
+    Lanes l;
+    int coarse_lanes = 0;
+    for (int e = 1; e <= 22; ++e) {
+      for (int32_t m : multipliers) {
+        const double m_real = std::ldexp(static_cast<double>(m), -(31 + e));
+        for (int target = -300; target <= 300; target += 7) {
+          const double a0 = (target - 0.5) / m_real;
+          for (int d = -2; d <= 2; ++d) {
+            const double a = std::floor(a0) + d;
+            if (a < kMin || a > kMax) continue;
+            l.Add(static_cast<int32_t>(a), m, -e);
+            coarse_lanes += test::EstimateCoarse(m, -e, single);
+          }
+        }
+        l.Pad(16);
+      }
+    }
+    const Outcome o = CheckEveryEnv(l, rounding);
+    EXPECT_GT(coarse_lanes, 1000);
+    EXPECT_GT(o.undecided, 0);  // the ordinary-grid ones (large e) still reach the fallback
   }
 }
 

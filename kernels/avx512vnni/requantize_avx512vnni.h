@@ -29,12 +29,14 @@ struct Requant16 {
   bool single;
   // The float estimate (ScaleEstimate): usable when every lane has 1 <= -shift <= kMaxEstimateE
   // or M0 = 0. m ~ M0 / 2^(31+e); c_pos / c_neg = the rounding offset for a >= 0 / a < 0, plus
-  // kEstimateEps. (Meaningless when `estimate` is false.)
+  // the lane's offset d (requantize_estimate.h, E2). (Meaningless when `estimate` is false.)
   bool estimate;
   __m512 m, c_pos, c_neg;
 };
 
+using common::kCoarseOffset;
 using common::kEstimateEps;
+using common::kMaxCoarseGridBits;
 using common::kMaxEstimateE;
 
 static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* shift,
@@ -71,9 +73,22 @@ static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* 
   // m = fl(M0) / 2^(31+e): M0 rounded to float (relative error <= 2^-24), scaled exactly.
   q.m = _mm512_mul_ps(_mm512_cvtepi32_ps(q.mult),
                       pow2(_mm512_sub_epi32(_mm512_set1_epi32(-31), e)));
-  // c = 1/2 + eps +- 2^-(e+1) (double) or 1/2 + eps (single): every bit lies in [2^-23, 2^-1]
-  // because e <= 22, so the sums are exact.
-  const __m512 base = _mm512_set1_ps(0.5f + kEstimateEps);
+  // c + d = 1/2 + d +- 2^-(e+1) (double) or 1/2 + d (single), exact (E2), with the offset
+  // d = 3 eps on coarse channels and eps elsewhere (E5, E6). CoarseGrid: k = the trailing zeros
+  // of M0, the exponent of the float of its lowest set bit (a power of two: exact in any mode);
+  // coarse when max(31 + e - k, e + 1 or 1) <= 11, i.e. k >= 20 + e and (single or e <= 10).
+  const __m512i low_bit = _mm512_and_si512(q.mult, _mm512_sub_epi32(zero, q.mult));
+  const __m512i k = _mm512_sub_epi32(
+      _mm512_srli_epi32(_mm512_castps_si512(_mm512_cvtepi32_ps(low_bit)), 23),
+      _mm512_set1_epi32(127));
+  const __mmask16 fine_ok =
+      _mm512_cmpge_epi32_mask(k, _mm512_add_epi32(e, _mm512_set1_epi32(31 - kMaxCoarseGridBits)));
+  const __mmask16 step_ok =
+      single ? __mmask16(0xFFFF)
+             : _mm512_cmple_epi32_mask(e, _mm512_set1_epi32(kMaxCoarseGridBits - 1));
+  const __mmask16 coarse = (fine_ok & step_ok) | _mm512_cmpeq_epi32_mask(q.mult, zero);
+  const __m512 base = _mm512_mask_blend_ps(coarse, _mm512_set1_ps(0.5f + kEstimateEps),
+                                           _mm512_set1_ps(0.5f + kCoarseOffset));
   const __m512 half_step =
       single ? _mm512_setzero_ps() : pow2(_mm512_sub_epi32(zero, _mm512_add_epi32(e, one)));
   q.c_pos = _mm512_add_ps(base, half_step);
@@ -123,25 +138,13 @@ static inline __m512i Scale16(__m512i acc, const Requant16& q) {
   return q.single ? ScaleSingle(acc, q) : ScaleDouble(acc, q);
 }
 
-// A cheaper route to the same bytes, for lanes with 1 <= e = -shift <= 22 (or M0 = 0).
-// Both roundings are one floor division (e >= 1, M0 in {0} U [2^30, 2^31)):
-//   double: RDBP(SRDHM(a, M0), e) = floor((a*M0 + 2^30 + 2^(30+e) - [a < 0] * 2^31) / 2^(31+e))
-//           (nested floor divisions by powers of two compose; RDBP's "- [h < 0]" may use the sign
-//           of a, as the two differ only for a*M0 in [-2^30, 0), where both numerators lie in
-//           [0, 2^(31+e)) and give 0);
-//   single: floor((a*M0 + 2^(30+e)) / 2^(31+e)).
-// So R = floor(t), t = a*M0/2^(31+e) + c with c = 1/2 +- 2^-(e+1) (double, by the sign of a) or
-// 1/2 (single). In float, w = fl(fl(a) * m + (c + eps)), with fl(a), m = fl(M0) * 2^-(31+e) and
-// the FMA each off by at most 2^-24 relative and c + eps exact, differs from t + eps by at most
-// 3 (|t| + 1) 2^-24 (+ 2^-48 terms), below eps = 2^-13 whenever |t| < 512 (3 * 513 < 2^11).
-// Then, if frac(w) = w - floor(w) >= 2 eps, t lies in (floor(w), floor(w) + 1) and
-// floor(w) = R. Lanes with frac(w) < 2 eps are reported undecided (about 1 in 2^12 for
-// spread-out accumulators) and the caller computes the vector exactly with Scale16.
-// Where |t| >= 512, floor(w) may differ
-// from R, but both lie beyond +-509 (|w - t| <= 3 |t| 2^-24 + 1), so after any output zero
-// point (-128..255) the clamp to the 8-bit range gives the same byte: the estimate is only for
-// 8-bit outputs. |w| <= 2^30 + 1 (e >= 1), so the conversion cannot overflow, and
-// frac(w) < 2 eps is computed exactly (vreduceps: w - floor(w) is exact near 0).
+// A cheaper route to the same bytes, for lanes with 1 <= e = -shift <= 22 (or M0 = 0), proven in
+// kernels/x86/requantize_estimate.h: R = floor(t) (E1); w = fl(fl(a) * m + (c + d)) within eps of
+// t + d while |t| < 256, in any MXCSR rounding mode and with FTZ/DAZ (E2, E3); the floor and frac
+// use explicit roundings (E4). A lane with frac(w) < 2 eps is reported undecided (E5) and the
+// caller computes the vector exactly with Scale16; coarse channels never have one (E6). Where
+// |t| >= 256, floor(w) may differ from R but gives the same byte after any 8-bit output stage
+// (E7): the estimate is only for 8-bit outputs.
 static inline __m512i ScaleEstimate(__m512i acc, const Requant16& q, __mmask16* undecided) {
   const __m512 a = _mm512_cvtepi32_ps(acc);
   const __m512 c = _mm512_mask_blend_ps(_mm512_movepi32_mask(acc), q.c_pos, q.c_neg);

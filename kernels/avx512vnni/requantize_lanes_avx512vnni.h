@@ -21,8 +21,8 @@ struct ScaledLanes {
 
 // MultiplyByQuantizedMultiplier of n lanes (n a multiple of 16), 16 at a time, each vector with
 // its own 16 (multiplier, shift) pairs, as the GEMM and small-K epilogues do: exact from the
-// integer route; from the estimate exact where |result| <= 500 and otherwise the same after any
-// 8-bit output stage (requantize_avx512vnni.h, ScaleEstimate).
+// integer route; from the estimate exact where -256 < t < 256 and otherwise the same after any
+// 8-bit output stage (kernels/x86/requantize_estimate.h, E5 to E7).
 void ScaleLanes(const int32_t* acc, const int32_t* multiplier, const int32_t* shift, int n,
                 Rounding rounding, ScaledLanes* result);
 
