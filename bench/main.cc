@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("twin:" + w.FullName(), std::string(w.OpName()) + "/" + w.twin);
     RegisterQkernels(w);
   }
+  RegisterRequantize();
   RegisterPeaks();
   for (const Workload& w : Workloads()) RegisterQkernelsPack(w);
 

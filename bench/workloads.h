@@ -32,7 +32,7 @@ struct Workload {
     kSevenBits3,  // M0 = 7 * 2^28 (three significant bits) with kPowerOfTwo's shift
   };
   Multipliers multipliers = Multipliers::kOrdinary;
-  std::string twin;  // the ordinary workload's name ("d1"), or "" for an ordinary workload
+  std::string twin = {};  // the ordinary workload's name ("d1"), or "" for an ordinary workload
   // Derived (Init): output size and TFLite's explicit padding.
   int out_h = 0, out_w = 0;
   int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
@@ -104,6 +104,7 @@ void RegisterOneDnn(const Workload& w);    // <op>/<workload>/onednn
 void RegisterXnnpack(const Workload& w);   // <op>/<workload>/xnnpack
 void RegisterGemmlowp(const Workload& w);  // <op>/<workload>/gemmlowp
 void RegisterPeaks();                      // peak/<isa>
+void RegisterRequantize();  // requantize/3136x64/<isa>: RequantizeInt32ToInt8
 
 // Peer set-up and descriptions for the benchmark context (only defined when the peer is built).
 void InitOneDnnSingleThread();

@@ -11,7 +11,7 @@ namespace qk {
 namespace avx2 { void AppendKernels(std::vector<internal::Kernel>* table); }
 #endif
 #if defined(QK_HAVE_AVX512VNNI)
-namespace avx512vnni { void AppendKernels(std::vector<internal::Kernel>* table); }
+namespace avx512vnni { const internal::Kernel* KernelRows(size_t* count); }
 #endif
 #if defined(QK_HAVE_NEON)
 namespace neon { void AppendKernels(std::vector<internal::Kernel>* table); }
@@ -43,7 +43,11 @@ std::vector<Kernel> BuildTable() {
   neon::AppendKernels(&table);
 #endif
 #if defined(QK_HAVE_AVX512VNNI)
-  avx512vnni::AppendKernels(&table);
+  {
+    size_t count = 0;
+    const Kernel* rows = avx512vnni::KernelRows(&count);
+    table.insert(table.end(), rows, rows + count);
+  }
 #endif
 #if defined(QK_HAVE_AVX2)
   avx2::AppendKernels(&table);
