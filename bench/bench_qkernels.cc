@@ -5,16 +5,20 @@
 // (filter N x K): that is the packed-GEMM microkernel path (pointwise convolutions need no im2col).
 // A single-row GEMM (M = 1) runs as a fully connected op instead: that is the GEMV kernel, which
 // streams the weights once, the fastest path for a memory-bound matrix-vector product.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
 #include "bench/workloads.h"
+#include "qkernels/isa.h"
 #include "qkernels/ops.h"
+#include "qkernels/requantize.h"
 
 namespace qkbench {
 namespace {
@@ -119,7 +123,56 @@ void BM_Pack(benchmark::State& state, const Workload* w, qk::Isa isa) {
   state.SetLabel(kernel);
 }
 
+// RequantizeInt32ToInt8 of a rows x channels matrix (what a user with their own convolution
+// calls), on `isa` through SetIsaOverride: per-channel multipliers, bias, double rounding, with
+// accumulators spread like those of gemm/3136x64x576 (K = 576) so outputs cover the int8 range.
+void BM_Requantize(benchmark::State& state, int rows, int channels, qk::Isa isa) {
+  if (!qk::SetIsaOverride(isa).ok()) {
+    state.SkipWithError("ISA not supported");
+    return;
+  }
+  std::mt19937 rng(3136);
+  const double acc_sigma = 5500.0 * std::sqrt(576.0);
+  std::normal_distribution<double> acc_dist(0.0, acc_sigma);
+  std::uniform_real_distribution<double> spread(0.5, 1.5);
+  const size_t n = static_cast<size_t>(channels);
+  std::vector<int32_t> acc(static_cast<size_t>(rows) * n), bias(n), mult(n), shift(n);
+  for (int32_t& a : acc) a = static_cast<int32_t>(acc_dist(rng));
+  for (int c = 0; c < channels; ++c) {
+    bias[size_t(c)] = static_cast<int32_t>(acc_dist(rng));
+    const qk::QuantizedMultiplier m = qk::QuantizeMultiplier(40.0 / acc_sigma * spread(rng));
+    mult[size_t(c)] = m.multiplier;
+    shift[size_t(c)] = m.shift;
+  }
+  qk::Requantization q;
+  q.output_zero_point = -5;
+  q.output_multiplier = mult.data();
+  q.output_shift = shift.data();
+  q.num_channels = channels;
+  std::vector<int8_t> out(acc.size());
+  for (auto _ : state) {
+    const qk::Status s =
+        qk::RequantizeInt32ToInt8(acc.data(), bias.data(), rows, channels, q, out.data());
+    benchmark::DoNotOptimize(s);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  (void)qk::SetIsaOverride(qk::Isa::kAuto);
+  state.counters["Gvalues/s"] = benchmark::Counter(double(acc.size()) / 1e9,
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
+
+void RegisterRequantize() {
+  const int rows = 3136, channels = 64;
+  for (qk::Isa isa : qk::SupportedIsas()) {
+    const std::string name = "requantize/" + std::to_string(rows) + "x" +
+                             std::to_string(channels) + "/" + qk::IsaName(isa);
+    benchmark::RegisterBenchmark(name.c_str(), BM_Requantize, rows, channels, isa)
+        ->Unit(benchmark::kMicrosecond);
+  }
+}
 
 std::vector<int8_t> QkernelsOutput(const Workload& w, const WorkloadData& d) {
   qk::PackedOp op;

@@ -84,6 +84,14 @@ int main(int argc, char** argv) {
     if (have_gemmlowp) RegisterGemmlowp(w);
 #endif
   }
+  // The multiplier variants, for our kernels only; "twin:" tells bench/report which ordinary
+  // workload each one is compared with.
+  for (const Workload& w : MultiplierVariants()) {
+    benchmark::AddCustomContext("shape:" + w.FullName(), w.Shape());
+    benchmark::AddCustomContext("twin:" + w.FullName(), std::string(w.OpName()) + "/" + w.twin);
+    RegisterQkernels(w);
+  }
+  RegisterRequantize();
   RegisterPeaks();
   for (const Workload& w : Workloads()) RegisterQkernelsPack(w);
   RegisterRuntimeOps();

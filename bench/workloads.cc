@@ -66,6 +66,30 @@ std::vector<Workload> BuildWorkloads() {
   return list;
 }
 
+std::vector<Workload> BuildVariants() {
+  struct Variant {
+    const char* twin;
+    const char* suffix;
+    Workload::Multipliers multipliers;
+  };
+  const Variant variants[] = {{"d1", "p2", Workload::Multipliers::kPowerOfTwo},
+                              {"d2", "p2", Workload::Multipliers::kPowerOfTwo},
+                              {"c1", "p2", Workload::Multipliers::kPowerOfTwo},
+                              {"d1", "b3", Workload::Multipliers::kSevenBits3}};
+  std::vector<Workload> list;
+  for (const Variant& v : variants) {
+    for (const Workload& w : Workloads()) {
+      if (w.name != v.twin) continue;
+      Workload copy = w;
+      copy.name = w.name + v.suffix;
+      copy.twin = w.name;
+      copy.multipliers = v.multipliers;
+      list.push_back(copy);
+    }
+  }
+  return list;
+}
+
 // TFLite's QuantizeMultiplier: real = q * 2^shift with q in [0.5, 1), multiplier = round(q * 2^31).
 void QuantizeMultiplier(double real, int32_t* multiplier, int32_t* shift) {
   int exponent = 0;
@@ -112,9 +136,16 @@ const std::vector<Workload>& Workloads() {
   return list;
 }
 
+const std::vector<Workload>& MultiplierVariants() {
+  static const std::vector<Workload> list = BuildVariants();
+  return list;
+}
+
 WorkloadData MakeData(const Workload& w) {
   uint32_t seed = 2166136261u;  // FNV-1a of the name: a fixed seed per workload
-  for (char ch : w.FullName()) seed = (seed ^ static_cast<uint8_t>(ch)) * 16777619u;
+  const std::string seed_name =
+      w.twin.empty() ? w.FullName() : std::string(w.OpName()) + "/" + w.twin;  // twin's data
+  for (char ch : seed_name) seed = (seed ^ static_cast<uint8_t>(ch)) * 16777619u;
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> int8_dist(-128, 127);
   WorkloadData d;
@@ -137,6 +168,13 @@ WorkloadData MakeData(const Workload& w) {
   for (int c = 0; c < n; ++c) {
     d.bias[c] = bias_dist(rng);
     QuantizeMultiplier(40.0 / acc_sigma * spread(rng), &d.quant.multiplier[c], &d.quant.shift[c]);
+    if (w.multipliers != Workload::Multipliers::kOrdinary) {
+      // real = M0 2^(shift-31) with M0 in [2^30, 2^31): the nearest power of two is 2^(shift-1)
+      // below 1.5 * 2^30, else 2^shift; written as M0 = 2^30 with the shift that follows.
+      if (d.quant.multiplier[c] >= 3 * (1 << 29)) ++d.quant.shift[c];
+      d.quant.multiplier[c] =
+          w.multipliers == Workload::Multipliers::kPowerOfTwo ? (1 << 30) : 7 * (1 << 28);
+    }
     d.quant.scale[c] = static_cast<float>(std::ldexp(double(d.quant.multiplier[c]),
                                                      d.quant.shift[c] - 31));
   }

@@ -24,6 +24,15 @@ struct Workload {
   int kernel;  // square kernel
   int stride;
   bool same;  // TFLite SAME padding, else VALID
+  // A multiplier variant (MultiplierVariants): `twin`'s shape and data (same seed), with each
+  // channel's multiplier replaced by one with few significant bits.
+  enum class Multipliers {
+    kOrdinary,
+    kPowerOfTwo,  // the real multiplier rounded to the nearest power of two: M0 = 2^30
+    kSevenBits3,  // M0 = 7 * 2^28 (three significant bits) with kPowerOfTwo's shift
+  };
+  Multipliers multipliers = Multipliers::kOrdinary;
+  std::string twin = {};  // the ordinary workload's name ("d1"), or "" for an ordinary workload
   // Derived (Init): output size and TFLite's explicit padding.
   int out_h = 0, out_w = 0;
   int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
@@ -47,6 +56,10 @@ struct Workload {
 
 // The suite, in report order (7 GEMMs, 8 convolutions, 2 depthwise).
 const std::vector<Workload>& Workloads();
+// Outside the suite (our kernels only): the same shapes and data with multipliers of few
+// significant bits, to compare with their twins in one run: dwconv/d1p2, dwconv/d2p2, conv/c1p2
+// (kPowerOfTwo) and dwconv/d1b3 (kSevenBits3). Their FullName() is "<op>/<twin><suffix>".
+const std::vector<Workload>& MultiplierVariants();
 
 // Quantization shared by every implementation (int8 view). Zero points are nonzero on the input
 // and output (as in a TFLite model); weights are symmetric. The per-channel real scale is
@@ -92,6 +105,7 @@ void RegisterXnnpack(const Workload& w);   // <op>/<workload>/xnnpack
 void RegisterGemmlowp(const Workload& w);  // <op>/<workload>/gemmlowp
 void RegisterPeaks();                      // peak/<isa>
 void RegisterRuntimeOps();  // runtime/<op>/<shape>/<impl>: the model runner's scalar vs xsimd ops
+void RegisterRequantize();  // requantize/3136x64/<isa>: RequantizeInt32ToInt8
 
 // Peer set-up and descriptions for the benchmark context (only defined when the peer is built).
 void InitOneDnnSingleThread();

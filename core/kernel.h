@@ -12,6 +12,7 @@
 #include "core/aligned_buffer.h"
 #include "core/op_desc.h"
 #include "qkernels/isa.h"
+#include "qkernels/requantize.h"
 
 namespace qk {
 namespace internal {
@@ -54,6 +55,24 @@ struct Kernel {
   void (*run)(const OpDesc& desc, const PackedData& data, const void* input, void* output,
               void* workspace);
 };
+
+// The standalone requantization behind the API's RequantizeInt32ToInt8: rows x channels int32
+// accumulators (channel fastest, + bias[c] wrapping when bias is not null) -> int8
+// clamp(MultiplyByQuantizedMultiplier(.) + output_zp, act_min, act_max). Arguments are validated
+// by the API (multipliers 0 or in [2^30, 2^31), shifts in [-31, 30], -128 <= act_min <= act_max
+// <= 127, output_zp in [-128, 127]). Each ISA provides one; dispatch/requantize_rows.cc picks it.
+struct RequantizeRowsArgs {
+  const int32_t* acc;
+  const int32_t* bias;  // channels values, or nullptr
+  int rows, channels;
+  const int32_t* multiplier;  // channels values when per_channel, else 1
+  const int32_t* shift;
+  bool per_channel;
+  Rounding rounding;
+  int32_t output_zp, act_min, act_max;
+  int8_t* output;
+};
+using RequantizeRowsFn = void (*)(const RequantizeRowsArgs& args);
 
 }  // namespace internal
 }  // namespace qk

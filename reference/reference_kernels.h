@@ -50,6 +50,9 @@ void DepthwiseConv2D(const OpDesc& desc, const PackedData& data, const void* inp
 void FullyConnected(const OpDesc& desc, const PackedData& data, const void* input, void* output,
                     void* workspace);
 
+// The standalone requantization, lane by lane with Requantize (core/kernel.h).
+void RequantizeRows(const internal::RequantizeRowsArgs& args);
+
 // The scalar rows of the kernel table.
 void AppendKernels(std::vector<internal::Kernel>* table);
 

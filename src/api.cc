@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "dispatch/kernel_table.h"
-#include "reference/reference_kernels.h"
+#include "dispatch/requantize_rows.h"
 #include "qkernels/ops.h"
 #include "src/packed_op_impl.h"
 #include "src/validate.h"
@@ -269,16 +269,23 @@ Status RequantizeInt32ToInt8(const int32_t* accumulators, const int32_t* bias, i
   if (rows > 0 && (accumulators == nullptr || output == nullptr)) {
     return Status(StatusCode::kInvalidArgument, "accumulators/output: null pointer");
   }
-  for (int r = 0; r < rows; ++r) {
-    for (int c = 0; c < channels; ++c) {
-      const size_t i = size_t(r) * channels + c;
-      const int q = quant.num_channels == 1 ? 0 : c;
-      const int32_t acc = bias ? reference::WrappingAdd(accumulators[i], bias[c]) : accumulators[i];
-      output[i] = static_cast<int8_t>(reference::Requantize(
-          acc, quant.output_multiplier[q], quant.output_shift[q], quant.rounding,
-          quant.output_zero_point, quant.activation_min, quant.activation_max));
-    }
-  }
+  // The ISA's own exact epilogue (Isa::kAuto's choice: QK_ISA / SetIsaOverride are honoured).
+  s = DefaultIsaStatus();
+  if (!s.ok()) return s;
+  internal::RequantizeRowsArgs args;
+  args.acc = accumulators;
+  args.bias = bias;
+  args.rows = rows;
+  args.channels = channels;
+  args.multiplier = quant.output_multiplier;
+  args.shift = quant.output_shift;
+  args.per_channel = quant.num_channels != 1;
+  args.rounding = quant.rounding;
+  args.output_zp = quant.output_zero_point;
+  args.act_min = quant.activation_min;
+  args.act_max = quant.activation_max;
+  args.output = output;
+  internal::SelectRequantizeRows(DefaultIsa())(args);
   return Status::Ok();
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cfenv>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -30,29 +31,62 @@ struct Stage {
 const Stage kStages[] = {{0, -128, 127},  {-128, -128, 127}, {127, -128, 127}, {5, -20, 90},
                          {0, 0, 255},     {255, 0, 255},     {128, 0, 255},    {17, 30, 200}};
 
-// Runs every stage and rounding; returns how many of the runs took the estimate.
+bool EstimateEligible(int32_t m, int32_t shift) { return m == 0 || (shift <= -1 && shift >= -22); }
+
+// Runs every stage and rounding in every floating-point environment of test::FloatEnv; returns
+// how many of the runs took the estimate. Besides the bytes, asserts the decision Requantize8
+// takes per vector of 8 lanes (estimate kept, or exact recomputation) against the one derived
+// independently by test::EstimateUndecided, and that no vector of coarse lanes with |t| < 254
+// (requantize_estimate.h, E6) ever falls back.
 int Check(Lanes l) {
   l.Pad(8);
   const int n = static_cast<int>(l.x.size());
   std::vector<int32_t> out(n);
-  int estimated = 0, reported = 0;
-  for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
-    for (const Stage& st : kStages) {
-      estimated += avx2::RequantizeLanes(l.x.data(), l.m.data(), l.s.data(), n, rounding, st.zp,
-                                         st.lo, st.hi, out.data());
-      for (int i = 0; i < n; ++i) {
-        const int64_t scaled = MultiplyByQuantizedMultiplier(l.x[i], l.m[i], l.s[i], rounding);
-        const int32_t want =
-            static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(scaled + st.zp, st.lo), st.hi));
-        if (out[i] != want && reported++ < 5) {
-          ADD_FAILURE() << (rounding == Rounding::kSingle ? "single" : "double") << " x=" << l.x[i]
-                        << " M=" << l.m[i] << " shift=" << l.s[i] << " zp=" << st.zp << ": avx2 "
-                        << out[i] << ", scalar " << want;
+  std::vector<uint8_t> fast(n / 8);
+  int estimated = 0, reported = 0, wrong_decisions = 0;
+  bool eligible = true;
+  for (int i = 0; i < n; ++i) eligible = eligible && EstimateEligible(l.m[i], l.s[i]);
+  test::FloatEnv env;
+  for (int env_index = 0; env_index < test::FloatEnv::kCount; ++env_index) {
+    SCOPED_TRACE(test::FloatEnv::Name(env_index));
+    env.Apply(env_index);
+    for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
+      const bool single = rounding == Rounding::kSingle;
+      for (const Stage& st : kStages) {
+        const bool took = avx2::RequantizeLanes(l.x.data(), l.m.data(), l.s.data(), n, rounding,
+                                                st.zp, st.lo, st.hi, out.data(), fast.data());
+        estimated += took;
+        EXPECT_EQ(took, eligible);
+        for (int v = 0; v < n / 8; ++v) {
+          bool any_undecided = false, all_coarse = true;
+          for (int i = 8 * v; i < 8 * v + 8; ++i) {
+            any_undecided = any_undecided || test::EstimateUndecided(l.x[i], l.m[i], l.s[i], single);
+            all_coarse = all_coarse && test::EstimateMustDecide(l.x[i], l.m[i], l.s[i], single);
+          }
+          const bool want_fast = eligible && !any_undecided;
+          if ((fast[v] != want_fast || (eligible && all_coarse && !fast[v])) &&
+              wrong_decisions++ < 5) {
+            ADD_FAILURE() << (single ? "single" : "double") << " vector at x=" << l.x[8 * v]
+                          << " M=" << l.m[8 * v] << " shift=" << l.s[8 * v] << ": kernel "
+                          << (fast[v] ? "kept the estimate" : "fell back") << ", expected "
+                          << (want_fast ? "estimate" : "fallback") << (all_coarse ? " (coarse)" : "");
+          }
+        }
+        for (int i = 0; i < n; ++i) {
+          const int64_t scaled = MultiplyByQuantizedMultiplier(l.x[i], l.m[i], l.s[i], rounding);
+          const int32_t want = static_cast<int32_t>(
+              std::min<int64_t>(std::max<int64_t>(scaled + st.zp, st.lo), st.hi));
+          if (out[i] != want && reported++ < 5) {
+            ADD_FAILURE() << (single ? "single" : "double") << " x=" << l.x[i] << " M=" << l.m[i]
+                          << " shift=" << l.s[i] << " zp=" << st.zp << ": avx2 " << out[i]
+                          << ", scalar " << want;
+          }
         }
       }
     }
   }
   EXPECT_EQ(reported, 0);
+  EXPECT_EQ(wrong_decisions, 0);
   return estimated;
 }
 
@@ -65,7 +99,7 @@ class Avx2Requantize : public ::testing::Test {
 
 TEST_F(Avx2Requantize, EdgeValuesEveryShift) {
   const std::vector<int32_t> values = EdgeAccumulators();
-  const int32_t multipliers[] = {0, 1 << 30, (1 << 30) + 1, 1518500250, kMax};
+  const int32_t multipliers[] = {0, 1 << 30, (1 << 30) + 1, 3 << 29, 7 << 28, 1518500250, kMax};
   int estimated = 0;
   for (int shift = -31; shift <= 30; ++shift) {
     for (int32_t m : multipliers) {
@@ -97,7 +131,33 @@ TEST_F(Avx2Requantize, RandomAndBoundaryLanes) {
       if (a >= kMin && a <= kMax) l.Add(static_cast<int32_t>(a), m, s);
     }
   }
-  EXPECT_EQ(Check(l), 16);  // every run took the estimate (and its fallback where needed)
+  // Every run took the estimate (and its fallback where needed).
+  EXPECT_EQ(Check(l), 16 * test::FloatEnv::kCount);
+}
+
+// Multipliers with few significant bits (M0 = 2^30, 3 * 2^29, 7 * 2^28, ...) at every shift of
+// the estimate, one op per (M0, shift), on the accumulators whose t is within a few grid steps of
+// an integer in -300..300: vectors of coarse channels never fall back (asserted in Check), and
+// every byte is exact.
+TEST_F(Avx2Requantize, CoarseMultipliersStayFastAndExact) {
+  const int32_t multipliers[] = {1 << 30, 3 << 29, 5 << 28, 7 << 28, 1023 << 21, 1025 << 20};
+  int coarse_ops = 0;
+  for (int e = 1; e <= 22; ++e) {
+    for (int32_t m : multipliers) {
+      const double m_real = std::ldexp(static_cast<double>(m), -(31 + e));
+      Lanes l;
+      for (int target = -300; target <= 300; target += 11) {
+        const double a0 = (target - 0.5) / m_real;
+        for (int d = -2; d <= 2; ++d) {
+          const double a = std::floor(a0) + d;
+          if (a >= kMin && a <= kMax) l.Add(static_cast<int32_t>(a), m, -e);
+        }
+      }
+      coarse_ops += test::EstimateCoarse(m, -e, false);
+      Check(l);
+    }
+  }
+  EXPECT_GT(coarse_ops, 20);
 }
 
 }  // namespace

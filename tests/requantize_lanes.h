@@ -4,6 +4,13 @@
 #ifndef QKERNELS_TESTS_REQUANTIZE_LANES_H_
 #define QKERNELS_TESTS_REQUANTIZE_LANES_H_
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>  // _mm_getcsr / _mm_setcsr (FloatEnv)
+#define QK_TEST_X86 1
+#endif
+
+#include <cfenv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -33,6 +40,67 @@ inline std::vector<int32_t> EdgeAccumulators() {
   }
   return v;
 }
+
+#ifdef QK_TEST_X86
+// The x86 float estimate's decision for one lane, derived here from the statement of the method
+// (kernels/x86/requantize_estimate.h, E1 to E6), not from the kernels' code: t's grid is read off
+// by integer divisibility (is 2^11 t an integer for every a?), which picks the offset d, and
+// w = fl(fl(a) * fl(M0) 2^-(31+e) + c + d) is the scalar fmaf in the thread's rounding mode.
+// Returns whether the lane is undecided: frac(w) < 2^-12. Only for 1 <= e = -shift <= 22.
+inline bool EstimateUndecided(int32_t a, int32_t m0, int shift, bool single_rounding) {
+  const int e = m0 == 0 ? 1 : -shift;
+  const bool grid_ok = (int64_t{m0} << 11) % (int64_t{1} << (31 + e)) == 0;
+  const bool coarse = grid_ok && (single_rounding || e + 1 <= 11);
+  const double d = coarse ? 3.0 / 8192 : 1.0 / 8192;
+  const double half_step = single_rounding ? 0.0 : std::ldexp(1.0, -(e + 1));
+  const float c = static_cast<float>(0.5 + d + (a < 0 ? -half_step : half_step));  // exact
+  const float m = std::ldexp(static_cast<float>(m0), -(31 + e));
+  const double w = std::fmaf(static_cast<float>(a), m, c);
+  return w - std::floor(w) < 1.0 / 4096;
+}
+
+// Whether a channel's t lies on a grid of 2^-11 or coarser (the same divisibility test): such
+// lanes must never be undecided while |t| < 256 (requantize_estimate.h, E6).
+inline bool EstimateCoarse(int32_t m0, int shift, bool single_rounding) {
+  const int e = m0 == 0 ? 1 : -shift;
+  return (int64_t{m0} << 11) % (int64_t{1} << (31 + e)) == 0 && (single_rounding || e <= 10);
+}
+// A coarse lane with |t| < 255: one that must stay on the estimate.
+inline bool EstimateMustDecide(int32_t a, int32_t m0, int shift, bool single_rounding) {
+  const int e = m0 == 0 ? 1 : -shift;
+  return EstimateCoarse(m0, shift, single_rounding) &&
+         std::fabs(std::ldexp(static_cast<double>(a) * m0, -(31 + e))) < 254;
+}
+
+// The floating-point environments the x86 estimate must be exact in (requantize_estimate.h, E2 to
+// E4): each MXCSR rounding mode, and FTZ + DAZ. Apply(i) sets environment i for this thread; the
+// destructor restores the caller's.
+class FloatEnv {
+ public:
+  static constexpr int kCount = 6;
+  FloatEnv() : round_(std::fegetround()), csr_(_mm_getcsr()) {}
+  ~FloatEnv() {
+    std::fesetround(round_);
+    _mm_setcsr(csr_);
+  }
+  static const char* Name(int i) {
+    static const char* const names[kCount] = {"nearest", "down", "up", "toward zero",
+                                              "nearest+FTZ+DAZ", "down+FTZ+DAZ"};
+    return names[i];
+  }
+  void Apply(int i) const {
+    static const int modes[kCount] = {FE_TONEAREST, FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO,
+                                      FE_TONEAREST, FE_DOWNWARD};
+    _mm_setcsr(csr_);
+    std::fesetround(modes[i]);  // sets MXCSR.RC too
+    if (i >= 4) _mm_setcsr(_mm_getcsr() | 0x8040);  // FTZ (bit 15) and DAZ (bit 6)
+  }
+
+ private:
+  int round_;
+  unsigned csr_;
+};
+#endif  // QK_TEST_X86
 
 }  // namespace test
 }  // namespace qk

@@ -33,11 +33,16 @@ void PackChannelParams(const internal::OpDesc& d, internal::PackedData* data) {
       estimate = false;
       break;
     }
-    // m = fl(M0) / 2^(31+e); c +- 2^-(e+1) + eps are exact in float (all bits in [2^-23, 2^-1]).
+    // m = fl(M0) / 2^(31+e) (fl in the caller's rounding mode: E2 allows any); c + d =
+    // 1/2 + d +- 2^-(e+1), exact in float (all bits in [2^-23, 2^-1]), with the offset d of
+    // requantize_estimate.h: 3 eps on coarse channels (E6), else eps (E5).
+    const bool single = d.rounding == Rounding::kSingle;
     m[c] = bits(std::ldexp(static_cast<double>(static_cast<float>(multiplier)), -(31 + e)));
-    const double half_step = d.rounding == Rounding::kSingle ? 0.0 : std::ldexp(1.0, -(e + 1));
-    c_pos[c] = bits(0.5 + kEstimateEps + half_step);
-    c_neg[c] = bits(0.5 + kEstimateEps - half_step);
+    const double half_step = single ? 0.0 : std::ldexp(1.0, -(e + 1));
+    const double offset = common::CoarseGrid(multiplier, e, single) ? common::kCoarseOffset
+                                                                     : kEstimateEps;
+    c_pos[c] = bits(0.5 + offset + half_step);
+    c_neg[c] = bits(0.5 + offset - half_step);
   }
   for (int c = 0; c < d.out_c; ++c) {
     bias[c] = d.has_bias ? data->bias32[c] : 0;

@@ -155,12 +155,13 @@ QK_AVX2_INLINE __m256i RequantizeSingle(__m256i x, const ChannelVec& v) {
   return _mm256_blend_epi32(r_even, r_odd, 0xAA);
 }
 
-// The float estimate of the scaled value for 8-bit outputs (requantize_avx512vnni.h's
-// ScaleEstimate has the proof): R = floor(t), t = x*M0/2^(31+e) + c, c = 1/2 +- 2^-(e+1) by the
-// sign of x (double rounding) or 1/2 (single), for 1 <= e = -shift <= 22. w = fl(fl(x)*m + c + eps)
-// is within eps = 2^-13 of t + eps while |t| < 512, so floor(w) = R whenever frac(w) >= 2 eps;
-// beyond, both saturate any 8-bit output stage alike. frac(w) = w - floor(w) is exact near 0.
-// Returns false (undecided) when some lane has frac(w) < 2 eps.
+// The float estimate of the scaled value for 8-bit outputs, proven in
+// kernels/x86/requantize_estimate.h: R = floor(t) (E1), t = x*M0/2^(31+e) + c, for
+// 1 <= e = -shift <= 22; w = fl(fl(x)*m + (c + d)) is within eps = 2^-13 of t + d while |t| < 256
+// in any MXCSR rounding mode and with FTZ/DAZ (E2, E3), so floor(w) = R whenever
+// frac(w) >= 2 eps (E5), and always on coarse channels (E6); beyond, both saturate any 8-bit
+// output stage alike (E7). vroundps floors with an explicit mode and frac(w) is decided exactly
+// (E4). Returns false (undecided) when some lane has frac(w) < 2 eps.
 using common::kEstimateEps;
 QK_AVX2_INLINE bool RequantizeEstimate(__m256i x, const ChannelVec& v, __m256i* scaled) {
   const __m256 a = _mm256_cvtepi32_ps(x);

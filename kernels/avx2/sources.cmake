@@ -7,4 +7,5 @@ set(QK_AVX2_SOURCES
   requantize_avx2.cc
   requantize_lanes_avx2.cc
   requantize64_avx2.cc
+  requantize_rows__avx2.cc
 )

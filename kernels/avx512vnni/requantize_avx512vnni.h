@@ -123,25 +123,14 @@ static inline __m512i Scale16(__m512i acc, const Requant16& q) {
   return q.single ? ScaleSingle(acc, q) : ScaleDouble(acc, q);
 }
 
-// A cheaper route to the same bytes, for lanes with 1 <= e = -shift <= 22 (or M0 = 0).
-// Both roundings are one floor division (e >= 1, M0 in {0} U [2^30, 2^31)):
-//   double: RDBP(SRDHM(a, M0), e) = floor((a*M0 + 2^30 + 2^(30+e) - [a < 0] * 2^31) / 2^(31+e))
-//           (nested floor divisions by powers of two compose; RDBP's "- [h < 0]" may use the sign
-//           of a, as the two differ only for a*M0 in [-2^30, 0), where both numerators lie in
-//           [0, 2^(31+e)) and give 0);
-//   single: floor((a*M0 + 2^(30+e)) / 2^(31+e)).
-// So R = floor(t), t = a*M0/2^(31+e) + c with c = 1/2 +- 2^-(e+1) (double, by the sign of a) or
-// 1/2 (single). In float, w = fl(fl(a) * m + (c + eps)), with fl(a), m = fl(M0) * 2^-(31+e) and
-// the FMA each off by at most 2^-24 relative and c + eps exact, differs from t + eps by at most
-// 3 (|t| + 1) 2^-24 (+ 2^-48 terms), below eps = 2^-13 whenever |t| < 512 (3 * 513 < 2^11).
-// Then, if frac(w) = w - floor(w) >= 2 eps, t lies in (floor(w), floor(w) + 1) and
-// floor(w) = R. Lanes with frac(w) < 2 eps are reported undecided (about 1 in 2^12 for
-// spread-out accumulators) and the caller computes the vector exactly with Scale16.
-// Where |t| >= 512, floor(w) may differ
-// from R, but both lie beyond +-509 (|w - t| <= 3 |t| 2^-24 + 1), so after any output zero
-// point (-128..255) the clamp to the 8-bit range gives the same byte: the estimate is only for
-// 8-bit outputs. |w| <= 2^30 + 1 (e >= 1), so the conversion cannot overflow, and
-// frac(w) < 2 eps is computed exactly (vreduceps: w - floor(w) is exact near 0).
+// A cheaper route to the same bytes, for lanes with 1 <= e = -shift <= 22 (or M0 = 0), proven in
+// kernels/x86/requantize_estimate.h: R = floor(t) (E1); w = fl(fl(a) * m + (c + eps)) lies within
+// eps of t + eps while |t| < 256, in any MXCSR rounding mode and with FTZ/DAZ (E2, E3); floor and
+// frac use explicit roundings (E4). A lane with frac(w) < 2 eps is reported undecided (E5) and
+// the caller computes the vector exactly with Scale16. Where |t| >= 256, floor(w) may differ from
+// R but gives the same byte after any 8-bit output stage (E7): the estimate is only for 8-bit
+// outputs. Every channel uses the ordinary offset d = eps here; the coarse-channel offset of (E6)
+// is applied by the AVX2 epilogue only so far.
 static inline __m512i ScaleEstimate(__m512i acc, const Requant16& q, __mmask16* undecided) {
   const __m512 a = _mm512_cvtepi32_ps(acc);
   const __m512 c = _mm512_mask_blend_ps(_mm512_movepi32_mask(acc), q.c_pos, q.c_neg);
