@@ -7,7 +7,9 @@
 // reordered to the primitive's preferred layout and the primitive is created outside the timed
 // loop. Debian builds oneDNN with the OpenMP runtime: one thread is forced with
 // omp_set_num_threads(1) before any primitive exists (oneDNN reads omp_get_max_threads() of the
-// calling thread); `ONEDNN_VERBOSE=1 qk-bench ...` prints "nthr:1" and the implementation.
+// calling thread); `ONEDNN_VERBOSE=1 qk-bench ...` prints "nthr:1" and the implementation. The
+// .../onednn/t2 rows set omp_set_num_threads(2) around their primitive's creation and runs (and
+// back to 1 after), and are timed in wall-clock time.
 #include <omp.h>
 
 #include <memory>
@@ -101,7 +103,15 @@ std::unique_ptr<OneDnnOp> Create(const Workload& w, WorkloadData& d) {
   return op;
 }
 
-void BM_OneDnn(benchmark::State& state, const Workload* w) {
+// OpenMP threads for the duration of one benchmark (oneDNN's primitives read the count when
+// created and when executed).
+struct OmpThreads {
+  explicit OmpThreads(int n) { omp_set_num_threads(n); }
+  ~OmpThreads() { omp_set_num_threads(1); }
+};
+
+void BM_OneDnn(benchmark::State& state, const Workload* w, int threads) {
+  const OmpThreads omp(threads);
   WorkloadData d = MakeData(*w);  // must outlive the op: src and bias memories wrap its buffers
   std::unique_ptr<OneDnnOp> op;
   try {
@@ -142,8 +152,15 @@ std::string OneDnnVersion() {
 }
 
 void RegisterOneDnn(const Workload& w) {
-  benchmark::RegisterBenchmark((w.FullName() + "/onednn").c_str(), BM_OneDnn, &w)
+  benchmark::RegisterBenchmark((w.FullName() + "/onednn").c_str(), BM_OneDnn, &w, 1)
       ->Unit(benchmark::kMicrosecond);
+}
+
+void RegisterOneDnnThreads(const Workload& w, int threads) {
+  benchmark::RegisterBenchmark((w.FullName() + "/onednn/t" + std::to_string(threads)).c_str(),
+                               BM_OneDnn, &w, threads)
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
 }
 
 }  // namespace qkbench

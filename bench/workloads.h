@@ -90,6 +90,11 @@ void RegisterQkernelsPack(const Workload& w);  // pack/<workload>/<isa>
 void RegisterOneDnn(const Workload& w);    // <op>/<workload>/onednn
 void RegisterXnnpack(const Workload& w);   // <op>/<workload>/xnnpack
 void RegisterGemmlowp(const Workload& w);  // <op>/<workload>/gemmlowp
+// The same on `threads` threads (<op>/<workload>/<impl>/t<threads>, wall-clock time): our SIMD
+// ISAs on a qk::ThreadPool, oneDNN with that many OpenMP threads, XNNPACK on a pthreadpool.
+void RegisterQkernelsThreads(const Workload& w, int threads);
+void RegisterOneDnnThreads(const Workload& w, int threads);
+void RegisterXnnpackThreads(const Workload& w, int threads);
 void RegisterPeaks();                      // peak/<isa>
 
 // Peer set-up and descriptions for the benchmark context (only defined when the peer is built).
