@@ -4,6 +4,7 @@
 #define QKERNELS_BENCH_WORKLOADS_H_
 
 #include <cstdint>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,12 @@ std::string DifferLabel(double differ);
 
 // Sets the GOPS counter (2 * MACs per second, in 1e9) and the iteration-invariant byte count.
 void SetGops(benchmark::State& state, const Workload& w);
+// The GOPS of a multi-threaded row: over the wall-clock seconds its timed loop took (the CPU time
+// Google Benchmark measures is the calling thread's, which misses the workers; UseRealTime()
+// would rename the row .../real_time).
+void SetWallGops(benchmark::State& state, const Workload& w, double seconds);
+// Wall-clock seconds since `start` (steady clock).
+double SecondsSince(std::chrono::steady_clock::time_point start);
 
 // Registration hooks: main() calls them workload by workload so that the output groups each
 // workload's implementations. A peer's file is compiled only when that peer was found.
