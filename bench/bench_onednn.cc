@@ -7,10 +7,13 @@
 // reordered to the primitive's preferred layout and the primitive is created outside the timed
 // loop. Debian builds oneDNN with the OpenMP runtime: one thread is forced with
 // omp_set_num_threads(1) before any primitive exists (oneDNN reads omp_get_max_threads() of the
-// calling thread); `ONEDNN_VERBOSE=1 qk-bench ...` prints "nthr:1" and the implementation.
+// calling thread); `ONEDNN_VERBOSE=1 qk-bench ...` prints "nthr:1" and the implementation. The
+// .../onednn/t2 rows set omp_set_num_threads(2) around their primitive's creation and runs (and
+// back to 1 after); their GOPS come from wall-clock time.
 #include <omp.h>
 
 #include <memory>
+#include <chrono>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -101,7 +104,15 @@ std::unique_ptr<OneDnnOp> Create(const Workload& w, WorkloadData& d) {
   return op;
 }
 
-void BM_OneDnn(benchmark::State& state, const Workload* w) {
+// OpenMP threads for the duration of one benchmark (oneDNN's primitives read the count when
+// created and when executed).
+struct OmpThreads {
+  explicit OmpThreads(int n) { omp_set_num_threads(n); }
+  ~OmpThreads() { omp_set_num_threads(1); }
+};
+
+void BM_OneDnn(benchmark::State& state, const Workload* w, int threads) {
+  const OmpThreads omp(threads);
   WorkloadData d = MakeData(*w);  // must outlive the op: src and bias memories wrap its buffers
   std::unique_ptr<OneDnnOp> op;
   try {
@@ -121,13 +132,18 @@ void BM_OneDnn(benchmark::State& state, const Workload* w) {
     state.SkipWithError(("oneDNN: " + mismatch).c_str());
     return;
   }
+  const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     op->prim.execute(strm, op->args);
     strm.wait();
     benchmark::DoNotOptimize(op->dst.get_data_handle());
     benchmark::ClobberMemory();
   }
-  SetGops(state, *w);
+  if (threads > 1) {
+    SetWallGops(state, *w, SecondsSince(start));
+  } else {
+    SetGops(state, *w);
+  }
   state.SetLabel(op->impl + DifferLabel(differ));
 }
 
@@ -142,7 +158,13 @@ std::string OneDnnVersion() {
 }
 
 void RegisterOneDnn(const Workload& w) {
-  benchmark::RegisterBenchmark((w.FullName() + "/onednn").c_str(), BM_OneDnn, &w)
+  benchmark::RegisterBenchmark((w.FullName() + "/onednn").c_str(), BM_OneDnn, &w, 1)
+      ->Unit(benchmark::kMicrosecond);
+}
+
+void RegisterOneDnnThreads(const Workload& w, int threads) {
+  benchmark::RegisterBenchmark((w.FullName() + "/onednn/t" + std::to_string(threads)).c_str(),
+                               BM_OneDnn, &w, threads)
       ->Unit(benchmark::kMicrosecond);
 }
 

@@ -1,5 +1,7 @@
 // qk-bench: our kernels through the public API, one benchmark per workload and supported ISA
-// (<op>/<workload>/<isa>), and the cost of packing (pack/<workload>/<isa>).
+// (<op>/<workload>/<isa>), the same on a pool of two threads for the SIMD ISAs
+// (<op>/<workload>/<isa>/t2, GOPS from wall-clock time), and the cost of packing
+// (pack/<workload>/<isa>).
 //
 // A GEMM M x N x K runs as a 1x1 convolution over a 1 x M image with K channels and N outputs
 // (filter N x K): that is the packed-GEMM microkernel path (pointwise convolutions need no im2col).
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <chrono>
 #include <random>
 #include <string>
 #include <vector>
@@ -72,7 +75,8 @@ qk::Status Pack(const Workload& w, const WorkloadData& d, qk::Isa isa, qk::Packe
   return qk::PackConv2D(p, d.filter.data(), d.bias.data(), op, isa);
 }
 
-void BM_Run(benchmark::State& state, const Workload* w, qk::Isa isa) {
+// threads > 1: Run() on a qk::ThreadPool of that many threads.
+void BM_Run(benchmark::State& state, const Workload* w, qk::Isa isa, int threads) {
   const WorkloadData d = MakeData(*w);
   qk::PackedOp op;
   const qk::Status packed = Pack(*w, d, isa, &op);
@@ -86,22 +90,34 @@ void BM_Run(benchmark::State& state, const Workload* w, qk::Isa isa) {
     state.SkipWithError("qk-bench: the packed op's output shape differs from the workload's");
     return;
   }
+  const qk::ThreadPool owned(threads);
+  const qk::ThreadPool* pool = threads > 1 ? &owned : nullptr;
+  if (owned.threads() != threads) {
+    state.SkipWithError("qk-bench: the thread pool could not start its threads");
+    return;
+  }
   std::vector<int8_t> output(op.output_elements());
-  std::vector<unsigned char> workspace(op.workspace_size());
+  std::vector<unsigned char> workspace(op.workspace_size(threads));
   void* ws = workspace.empty() ? nullptr : workspace.data();
   // One untimed run: checks the call and warms the caches like a model's steady state.
-  const qk::Status first = qk::Run(op, d.input.data(), output.data(), ws, workspace.size());
+  const qk::Status first =
+      qk::Run(op, d.input.data(), output.data(), ws, workspace.size(), pool);
   if (!first.ok()) {
     state.SkipWithError(first.message().c_str());
     return;
   }
+  const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    qk::Status s = qk::Run(op, d.input.data(), output.data(), ws, workspace.size());
+    qk::Status s = qk::Run(op, d.input.data(), output.data(), ws, workspace.size(), pool);
     benchmark::DoNotOptimize(s);
     benchmark::DoNotOptimize(output.data());
     benchmark::ClobberMemory();
   }
-  SetGops(state, *w);
+  if (threads > 1) {
+    SetWallGops(state, *w, SecondsSince(start));
+  } else {
+    SetGops(state, *w);
+  }
   state.SetLabel(op.kernel_name());
 }
 
@@ -218,7 +234,18 @@ void RegisterQkernels(const Workload& w) {
     // No MinTime()/Iterations() for the slow scalar reference: Google Benchmark would append
     // "/min_time:..." to the name. Its adaptive loop already stops after a single iteration when
     // one call exceeds the minimum time, which bounds the scalar runs of the big workloads.
-    benchmark::RegisterBenchmark((w.FullName() + "/" + qk::IsaName(isa)).c_str(), BM_Run, &w, isa)
+    benchmark::RegisterBenchmark((w.FullName() + "/" + qk::IsaName(isa)).c_str(), BM_Run, &w, isa,
+                                 1)
+        ->Unit(benchmark::kMicrosecond);
+  }
+}
+
+void RegisterQkernelsThreads(const Workload& w, int threads) {
+  for (qk::Isa isa : qk::SupportedIsas()) {
+    if (isa == qk::Isa::kScalar) continue;
+    const std::string name =
+        w.FullName() + "/" + qk::IsaName(isa) + "/t" + std::to_string(threads);
+    benchmark::RegisterBenchmark(name.c_str(), BM_Run, &w, isa, threads)
         ->Unit(benchmark::kMicrosecond);
   }
 }

@@ -6,9 +6,12 @@
 // per-tensor scale, so a GEMM M x N x K runs as a 1x1 convolution over a 1 x M image (the same
 // GEMM microkernels); depthwise uses XNN_FLAG_DEPTHWISE_CONVOLUTION with TFLite's 1,KH,KW,C
 // filter. Operator creation (weight packing) and setup (indirection buffers) happen outside the
-// timed loop. The threadpool argument is NULL: XNNPACK then runs on the calling thread only.
+// timed loop. The threadpool argument is NULL: XNNPACK then runs on the calling thread only; the
+// .../xnnpack/t2 rows pass a pthreadpool of two threads (GOPS from wall-clock time).
+#include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -41,16 +44,27 @@ xnn_status Create(const Workload& w, const WorkloadData& d, xnn_operator_t* op) 
       dw ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0, op);
 }
 
-void BM_Xnnpack(benchmark::State& state, const Workload* w) {
+struct Pool {
+  pthreadpool_t pool = nullptr;
+  explicit Pool(int threads) {
+    if (threads > 1) pool = pthreadpool_create(static_cast<size_t>(threads));
+  }
+  ~Pool() {
+    if (pool != nullptr) pthreadpool_destroy(pool);
+  }
+};
+
+void BM_Xnnpack(benchmark::State& state, const Workload* w, int threads) {
+  const Pool pool(threads);
   const WorkloadData d = MakeData(*w);
   std::vector<int8_t> output(w->OutputElements());
   XnnOperator op;
   xnn_status s = Create(*w, d, &op.op);
   if (s == xnn_status_success) {
     s = xnn_setup_convolution2d_nhwc_qc8(op.op, /*batch=*/1, w->in_h, w->in_w, d.input.data(),
-                                         output.data(), /*threadpool=*/nullptr);
+                                         output.data(), pool.pool);
   }
-  if (s == xnn_status_success) s = xnn_run_operator(op.op, nullptr);  // untimed warm-up
+  if (s == xnn_status_success) s = xnn_run_operator(op.op, pool.pool);  // untimed warm-up
   if (s != xnn_status_success) {
     state.SkipWithError(("XNNPACK: create/setup/run failed, status " +
                          std::to_string(static_cast<int>(s))).c_str());
@@ -62,13 +76,18 @@ void BM_Xnnpack(benchmark::State& state, const Workload* w) {
     state.SkipWithError(("XNNPACK: " + mismatch).c_str());
     return;
   }
+  const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    xnn_status r = xnn_run_operator(op.op, /*threadpool=*/nullptr);
+    xnn_status r = xnn_run_operator(op.op, pool.pool);
     benchmark::DoNotOptimize(r);
     benchmark::DoNotOptimize(output.data());
     benchmark::ClobberMemory();
   }
-  SetGops(state, *w);
+  if (threads > 1) {
+    SetWallGops(state, *w, SecondsSince(start));
+  } else {
+    SetGops(state, *w);
+  }
   state.SetLabel("convolution2d_nhwc_qc8" + DifferLabel(differ));
 }
 
@@ -77,7 +96,13 @@ void BM_Xnnpack(benchmark::State& state, const Workload* w) {
 bool InitXnnpack() { return xnn_initialize(/*allocator=*/nullptr) == xnn_status_success; }
 
 void RegisterXnnpack(const Workload& w) {
-  benchmark::RegisterBenchmark((w.FullName() + "/xnnpack").c_str(), BM_Xnnpack, &w)
+  benchmark::RegisterBenchmark((w.FullName() + "/xnnpack").c_str(), BM_Xnnpack, &w, 1)
+      ->Unit(benchmark::kMicrosecond);
+}
+
+void RegisterXnnpackThreads(const Workload& w, int threads) {
+  benchmark::RegisterBenchmark((w.FullName() + "/xnnpack/t" + std::to_string(threads)).c_str(),
+                               BM_Xnnpack, &w, threads)
       ->Unit(benchmark::kMicrosecond);
 }
 

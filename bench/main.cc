@@ -83,6 +83,13 @@ int main(int argc, char** argv) {
 #if defined(QK_BENCH_HAVE_GEMMLOWP)
     if (have_gemmlowp) RegisterGemmlowp(w);
 #endif
+    RegisterQkernelsThreads(w, 2);
+#if defined(QK_BENCH_HAVE_ONEDNN)
+    RegisterOneDnnThreads(w, 2);
+#endif
+#if defined(QK_BENCH_HAVE_XNNPACK)
+    if (have_xnnpack) RegisterXnnpackThreads(w, 2);
+#endif
   }
   // The multiplier variants, for our kernels only; "twin:" tells bench/report which ordinary
   // workload each one is compared with.

@@ -186,4 +186,12 @@ void SetGops(benchmark::State& state, const Workload& w) {
       benchmark::Counter(2.0 * w.Macs() / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+void SetWallGops(benchmark::State& state, const Workload& w, double seconds) {
+  state.counters["GOPS"] = 2.0 * w.Macs() * double(state.iterations()) / 1e9 / seconds;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace qkbench

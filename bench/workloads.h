@@ -4,6 +4,7 @@
 #define QKERNELS_BENCH_WORKLOADS_H_
 
 #include <cstdint>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,12 @@ std::string DifferLabel(double differ);
 
 // Sets the GOPS counter (2 * MACs per second, in 1e9) and the iteration-invariant byte count.
 void SetGops(benchmark::State& state, const Workload& w);
+// The GOPS of a multi-threaded row: over the wall-clock seconds its timed loop took (the CPU time
+// Google Benchmark measures is the calling thread's, which misses the workers; UseRealTime()
+// would rename the row .../real_time).
+void SetWallGops(benchmark::State& state, const Workload& w, double seconds);
+// Wall-clock seconds since `start` (steady clock).
+double SecondsSince(std::chrono::steady_clock::time_point start);
 
 // Registration hooks: main() calls them workload by workload so that the output groups each
 // workload's implementations. A peer's file is compiled only when that peer was found.
@@ -103,6 +110,11 @@ void RegisterQkernelsPack(const Workload& w);  // pack/<workload>/<isa>
 void RegisterOneDnn(const Workload& w);    // <op>/<workload>/onednn
 void RegisterXnnpack(const Workload& w);   // <op>/<workload>/xnnpack
 void RegisterGemmlowp(const Workload& w);  // <op>/<workload>/gemmlowp
+// The same on `threads` threads (<op>/<workload>/<impl>/t<threads>, wall-clock time): our SIMD
+// ISAs on a qk::ThreadPool, oneDNN with that many OpenMP threads, XNNPACK on a pthreadpool.
+void RegisterQkernelsThreads(const Workload& w, int threads);
+void RegisterOneDnnThreads(const Workload& w, int threads);
+void RegisterXnnpackThreads(const Workload& w, int threads);
 void RegisterPeaks();                      // peak/<isa>
 void RegisterRuntimeOps();  // runtime/<op>/<shape>/<impl>: the model runner's scalar vs xsimd ops
 void RegisterRequantize();  // requantize/3136x64/<isa>: RequantizeInt32ToInt8

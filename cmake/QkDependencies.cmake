@@ -4,6 +4,9 @@
 # and library directly and make our own imported target (the same file is installed for consumers).
 include(${CMAKE_CURRENT_LIST_DIR}/QkFindCpuinfo.cmake)
 
+# pthreadpool: the thread pool ops are split over (qk::ThreadPool); no CMake config in Debian.
+include(${CMAKE_CURRENT_LIST_DIR}/QkFindPthreadpool.cmake)
+
 # xsimd is header-only; its CMake target drags in a non-existent -lxtl, so drop its link interface.
 find_package(xsimd REQUIRED)
 set_target_properties(xsimd PROPERTIES INTERFACE_LINK_LIBRARIES "")

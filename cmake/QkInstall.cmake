@@ -2,7 +2,7 @@
 # an exported CMake package (find_package(qkernels) -> qkernels::qkernels, qkernels::runtime, with
 # a version file) and the pkg-config files qkernels.pc and qkernels-runtime.pc. Both the CMake
 # targets and the .pc files carry what a C program needs to link these C++ libraries (the C++
-# runtime, libm, cpuinfo).
+# runtime, libm, cpuinfo, pthreadpool).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -18,6 +18,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/qkernelsConfigVersion.cma
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/qkernelsConfig.cmake
   ${PROJECT_BINARY_DIR}/qkernelsConfigVersion.cmake cmake/QkFindCpuinfo.cmake
+  cmake/QkFindPthreadpool.cmake
   DESTINATION ${QK_CMAKE_DIR})
 
 # pkg-config: relocatable (prefix found from the .pc file's own directory), so that

@@ -11,6 +11,7 @@
 
 #include "core/aligned_buffer.h"
 #include "core/op_desc.h"
+#include "core/parallel.h"
 #include "qkernels/isa.h"
 #include "qkernels/requantize.h"
 
@@ -48,12 +49,14 @@ struct Kernel {
   // Fills data->packed / data->packed_bias from data->filter / bias32 (may throw std::bad_alloc).
   // nullptr when the kernel reads the plain filter.
   void (*pack)(const OpDesc& desc, PackedData* data);
-  // Scratch bytes `run` needs. nullptr means 0.
-  size_t (*workspace_bytes)(const OpDesc& desc);
-  // Computes the whole output. input/output point to the op's element type (any alignment);
-  // `workspace` is aligned to kWorkspaceAlignment and holds workspace_bytes(desc) bytes.
+  // Scratch bytes `run` needs with up to `threads` threads (shared state plus one slice per
+  // thread). nullptr means 0.
+  size_t (*workspace_bytes)(const OpDesc& desc, int threads);
+  // Computes the whole output, split over at most par.threads threads. input/output point to the
+  // op's element type (any alignment); `workspace` is aligned to kWorkspaceAlignment and holds
+  // workspace_bytes(desc, par.threads) bytes.
   void (*run)(const OpDesc& desc, const PackedData& data, const void* input, void* output,
-              void* workspace);
+              void* workspace, const Parallel& par);
 };
 
 // The standalone requantization behind the API's RequantizeInt32ToInt8: rows x channels int32

@@ -151,7 +151,7 @@ bool Finish(const BuildInputs& in, const Status& status, std::shared_ptr<PackedO
       packed->input_elements() != in.tensor(input).elements()) {
     return Fail(error, in.where() + "input/output tensor sizes do not match the operator");
   }
-  out->workspace_bytes = packed->workspace_size();
+  out->workspace_bytes = packed->workspace_size(in.ctx->threads);
   out->kernel = packed->kernel_name();
   RunContext* ctx = in.ctx;
   const bool is_uint8 = packed->type() == DataType::kUInt8;
@@ -160,10 +160,10 @@ bool Finish(const BuildInputs& in, const Status& status, std::shared_ptr<PackedO
     const Status s =
         is_uint8 ? Run(*packed, reinterpret_cast<const uint8_t*>(ctx->data[input]),
                        reinterpret_cast<uint8_t*>(ctx->data[output]), ctx->workspace,
-                       ctx->workspace_bytes)
+                       ctx->workspace_bytes, ctx->pool)
                  : Run(*packed, reinterpret_cast<const int8_t*>(ctx->data[input]),
                        reinterpret_cast<int8_t*>(ctx->data[output]), ctx->workspace,
-                       ctx->workspace_bytes);
+                       ctx->workspace_bytes, ctx->pool);
     if (!s.ok()) return Fail(err, where + s.message());
     return true;
   };

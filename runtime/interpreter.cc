@@ -90,6 +90,12 @@ bool Interpreter::Build(const InterpreterOptions& options, std::string* error) {
     if (m.tensors[t].is_constant()) return Fail(error, "model input " + std::to_string(t) + " is constant");
     written[t] = true;
   }
+  if (options.threads != 1) {
+    if (options.threads < 0) return Fail(error, "threads: negative");
+    pool_.reset(new ThreadPool(options.threads));
+    ctx_->pool = pool_.get();
+    ctx_->threads = pool_->threads();
+  }
   size_t workspace = 0;
   ops_.resize(m.operators.size());
   for (size_t i = 0; i < m.operators.size(); ++i) {

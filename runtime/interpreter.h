@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "qkernels/isa.h"
+#include "qkernels/ops.h"
 #include "runtime/model.h"
 
 namespace qk {
@@ -19,6 +20,9 @@ namespace rt {
 
 struct InterpreterOptions {
   Isa isa = Isa::kAuto;  // the kernels' ISA (kAuto: qk::DefaultIsa())
+  // Threads the conv / depthwise / fully-connected kernels are split over (a pthreadpool the
+  // interpreter owns; 0: one per logical CPU). The outputs do not depend on it.
+  int threads = 1;
   // The seed scenario's mistake, for comparison only: conv and fully-connected accumulators are
   // "divided by 256" (multiplier 2^30, shift -7 for every channel) instead of TFLite's
   // input_scale * filter_scale / output_scale multiplier.
@@ -59,6 +63,7 @@ class Interpreter {
   const std::string& kernel_name(int op_index) const;
   size_t arena_bytes() const { return arena_bytes_; }
   size_t workspace_bytes() const { return workspace_bytes_; }
+  int threads() const { return pool_ ? pool_->threads() : 1; }
 
  private:
   Interpreter();
@@ -66,6 +71,7 @@ class Interpreter {
   bool PlanMemory(std::string* error);
 
   Model model_;
+  std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<internal::RunContext> ctx_;
   std::vector<internal::BuiltOp> ops_;
   std::unique_ptr<uint8_t[]> arena_storage_;

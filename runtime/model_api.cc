@@ -284,18 +284,31 @@ const char* qk_tensor_type_name(qk_tensor_type type) {
 }
 
 qk_status qk_model_load_file(const char* path, qk_isa isa, qk_model** out) {
+  return qk_model_load_file_threads(path, isa, 1, out);
+}
+
+qk_status qk_model_load_file_threads(const char* path, qk_isa isa, int threads, qk_model** out) {
   if (out != nullptr) *out = nullptr;
   if (path == nullptr) return Null("qk_model_load_file", "path");
+  if (threads < 0) return Fail(QK_INVALID_ARGUMENT, "threads: negative");
   qk::rt::InterpreterOptions options;
   options.isa = FromCIsa(isa);
+  options.threads = threads;
   return qk::rt::LoadModelFile(path, options, out);
 }
 
 qk_status qk_model_load_buffer(const void* data, size_t bytes, qk_isa isa, qk_model** out) {
+  return qk_model_load_buffer_threads(data, bytes, isa, 1, out);
+}
+
+qk_status qk_model_load_buffer_threads(const void* data, size_t bytes, qk_isa isa, int threads,
+                                       qk_model** out) {
   if (out == nullptr) return Null("qk_model_load_buffer", "out");
   *out = nullptr;
   if (data == nullptr && bytes > 0) return Null("qk_model_load_buffer", "data");
+  if (threads < 0) return Fail(QK_INVALID_ARGUMENT, "threads: negative");
   qk::rt::InterpreterOptions options;
+  options.threads = threads;
   const qk_status s = ResolveIsa(FromCIsa(isa), &options.isa);
   if (s != QK_OK) return s;
   return Guarded("qk_model_load_buffer", [&]() {
@@ -309,6 +322,8 @@ qk_status qk_model_load_buffer(const void* data, size_t bytes, qk_isa isa, qk_mo
 }
 
 void qk_model_free(qk_model* model) { delete model; }
+
+int qk_model_threads(const qk_model* model) { return model ? model->interp->threads() : 1; }
 
 int qk_model_num_inputs(const qk_model* model) {
   return model ? int(model->interp->num_inputs()) : 0;

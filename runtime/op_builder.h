@@ -20,6 +20,8 @@ struct RunContext {
   std::vector<uint8_t*> data;  // per tensor: constant data or its arena slot
   uint8_t* workspace = nullptr;
   size_t workspace_bytes = 0;
+  const ThreadPool* pool = nullptr;  // what packed ops split over (nullptr: one thread)
+  int threads = 1;                   // the pool's threads: the workspace holds their slices
 };
 
 using Step = std::function<bool(std::string* error)>;

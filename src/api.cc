@@ -55,9 +55,11 @@ bool PackedOp::empty() const { return impl_ == nullptr; }
 DataType PackedOp::type() const { return impl_ ? impl_->desc.type : DataType::kInt8; }
 Isa PackedOp::isa() const { return impl_ ? impl_->kernel->isa : Isa::kScalar; }
 const char* PackedOp::kernel_name() const { return impl_ ? impl_->kernel->name : "none"; }
-size_t PackedOp::workspace_size() const {
-  if (!impl_) return 0;
-  const size_t bytes = impl_->workspace_bytes;
+size_t PackedOp::workspace_size() const { return workspace_size(1); }
+size_t PackedOp::workspace_size(int threads) const {
+  if (!impl_ || impl_->kernel->workspace_bytes == nullptr) return 0;
+  const size_t bytes = threads <= 1 ? impl_->workspace_bytes
+                                    : impl_->kernel->workspace_bytes(impl_->desc, threads);
   // The caller's workspace may have any alignment; Run() aligns it for the kernel.
   return bytes == 0 ? 0 : bytes + internal::kWorkspaceAlignment - 1;
 }
@@ -149,7 +151,7 @@ Status Pack(const OpDesc& desc, const Requantization& quant, const void* filter,
     data.filter.resize(desc.FilterElements());
     std::memcpy(data.filter.data(), filter, data.filter.size());
     if (kernel->pack) kernel->pack(impl->desc, &data);
-    if (kernel->workspace_bytes) impl->workspace_bytes = kernel->workspace_bytes(impl->desc);
+    if (kernel->workspace_bytes) impl->workspace_bytes = kernel->workspace_bytes(impl->desc, 1);
     if (Verbose()) {
       std::fprintf(stderr, "qkernels: %s %s (isa %s) -> %s\n", internal::OpKindName(desc.op),
                    DataTypeName(desc.type), IsaName(isa), kernel->name);
@@ -163,7 +165,7 @@ Status Pack(const OpDesc& desc, const Requantization& quant, const void* filter,
 
 template <typename T>
 Status RunTyped(const PackedOp& op, DataType expected, const T* input, T* output, void* workspace,
-                size_t workspace_bytes) {
+                size_t workspace_bytes, const ThreadPool* pool) {
   const PackedOpImpl* impl = PackedOpAccess::Get(op);
   if (impl == nullptr) return Status(StatusCode::kInvalidArgument, "op: empty PackedOp");
   if (impl->desc.type != expected) {
@@ -173,7 +175,12 @@ Status RunTyped(const PackedOp& op, DataType expected, const T* input, T* output
   }
   if (input == nullptr) return Status(StatusCode::kInvalidArgument, "input: null pointer");
   if (output == nullptr) return Status(StatusCode::kInvalidArgument, "output: null pointer");
-  const size_t needed = op.workspace_size();
+  internal::Parallel par;
+  if (pool != nullptr && pool->threads() > 1) {
+    par.pool = pool->get();
+    par.threads = pool->threads();
+  }
+  const size_t needed = op.workspace_size(par.threads);
   std::vector<unsigned char> owned;
   if (needed > 0) {
     if (workspace == nullptr) {
@@ -185,8 +192,8 @@ Status RunTyped(const PackedOp& op, DataType expected, const T* input, T* output
       workspace = owned.data();
     } else if (workspace_bytes < needed) {
       return Status(StatusCode::kBufferTooSmall,
-                    "workspace_bytes = " + std::to_string(workspace_bytes) + " < workspace_size() = " +
-                        std::to_string(needed));
+                    "workspace_bytes = " + std::to_string(workspace_bytes) + " < workspace_size(" +
+                        std::to_string(par.threads) + ") = " + std::to_string(needed));
     }
   }
   if (workspace != nullptr) {
@@ -195,7 +202,7 @@ Status RunTyped(const PackedOp& op, DataType expected, const T* input, T* output
                               ~uintptr_t{internal::kWorkspaceAlignment - 1};
     workspace = static_cast<unsigned char*>(workspace) + (aligned - address);
   }
-  impl->kernel->run(impl->desc, impl->data, input, output, workspace);
+  impl->kernel->run(impl->desc, impl->data, input, output, workspace, par);
   return Status::Ok();
 }
 
@@ -243,15 +250,27 @@ Status PackFullyConnected(const FullyConnectedParams& params, const void* filter
 
 Status Run(const PackedOp& op, const int8_t* input, int8_t* output, void* workspace,
            size_t workspace_bytes) {
-  return RunTyped(op, DataType::kInt8, input, output, workspace, workspace_bytes);
+  return RunTyped(op, DataType::kInt8, input, output, workspace, workspace_bytes, nullptr);
+}
+Status Run(const PackedOp& op, const int8_t* input, int8_t* output, void* workspace,
+           size_t workspace_bytes, const ThreadPool* pool) {
+  return RunTyped(op, DataType::kInt8, input, output, workspace, workspace_bytes, pool);
 }
 Status Run(const PackedOp& op, const uint8_t* input, uint8_t* output, void* workspace,
            size_t workspace_bytes) {
-  return RunTyped(op, DataType::kUInt8, input, output, workspace, workspace_bytes);
+  return RunTyped(op, DataType::kUInt8, input, output, workspace, workspace_bytes, nullptr);
+}
+Status Run(const PackedOp& op, const uint8_t* input, uint8_t* output, void* workspace,
+           size_t workspace_bytes, const ThreadPool* pool) {
+  return RunTyped(op, DataType::kUInt8, input, output, workspace, workspace_bytes, pool);
 }
 Status Run(const PackedOp& op, const int16_t* input, int16_t* output, void* workspace,
            size_t workspace_bytes) {
-  return RunTyped(op, DataType::kInt16, input, output, workspace, workspace_bytes);
+  return RunTyped(op, DataType::kInt16, input, output, workspace, workspace_bytes, nullptr);
+}
+Status Run(const PackedOp& op, const int16_t* input, int16_t* output, void* workspace,
+           size_t workspace_bytes, const ThreadPool* pool) {
+  return RunTyped(op, DataType::kInt16, input, output, workspace, workspace_bytes, pool);
 }
 
 Status RequantizeInt32ToInt8(const int32_t* accumulators, const int32_t* bias, int rows,

@@ -14,6 +14,10 @@ struct qk_packed_op {
   qk::PackedOp op;
 };
 
+struct qk_threadpool {
+  qk::ThreadPool pool;
+};
+
 std::string& qk::internal::CApiLastError() {
   thread_local std::string message;
   return message;
@@ -176,17 +180,37 @@ const char* qk_packed_op_kernel_name(const qk_packed_op* op) {
 
 qk_status qk_run(const qk_packed_op* op, const void* input, void* output, void* workspace,
                  size_t workspace_bytes) {
+  return qk_run_threaded(op, input, output, workspace, workspace_bytes, nullptr);
+}
+
+qk_threadpool* qk_threadpool_create(int threads) {
+  if (threads < 0) return nullptr;
+  return new (std::nothrow) qk_threadpool{qk::ThreadPool(threads)};
+}
+qk_threadpool* qk_threadpool_wrap(struct pthreadpool* pool) {
+  return new (std::nothrow) qk_threadpool{qk::ThreadPool(pool)};
+}
+void qk_threadpool_free(qk_threadpool* pool) { delete pool; }
+int qk_threadpool_threads(const qk_threadpool* pool) { return pool ? pool->pool.threads() : 1; }
+
+size_t qk_packed_op_workspace_size_threads(const qk_packed_op* op, int threads) {
+  return op ? op->op.workspace_size(threads) : 0;
+}
+
+qk_status qk_run_threaded(const qk_packed_op* op, const void* input, void* output,
+                          void* workspace, size_t workspace_bytes, const qk_threadpool* pool) {
   if (op == nullptr) return InvalidNull("op");
+  const qk::ThreadPool* p = pool ? &pool->pool : nullptr;
   switch (op->op.type()) {
     case qk::DataType::kInt8:
       return Report(qk::Run(op->op, static_cast<const int8_t*>(input),
-                            static_cast<int8_t*>(output), workspace, workspace_bytes));
+                            static_cast<int8_t*>(output), workspace, workspace_bytes, p));
     case qk::DataType::kUInt8:
       return Report(qk::Run(op->op, static_cast<const uint8_t*>(input),
-                            static_cast<uint8_t*>(output), workspace, workspace_bytes));
+                            static_cast<uint8_t*>(output), workspace, workspace_bytes, p));
     case qk::DataType::kInt16:
       return Report(qk::Run(op->op, static_cast<const int16_t*>(input),
-                            static_cast<int16_t*>(output), workspace, workspace_bytes));
+                            static_cast<int16_t*>(output), workspace, workspace_bytes, p));
   }
   return InvalidNull("op");
 }

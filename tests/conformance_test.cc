@@ -3,6 +3,8 @@
 // the `# cases:` / `# rows:` count each file declares.
 #include <dirent.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cfenv>
 #include <cstdio>
@@ -15,6 +17,7 @@
 
 #include "conformance_runner.h"
 #include "qkernels/isa.h"
+#include "qkernels/ops.h"
 #include "qkv/qkv.h"
 #include "tests/shared_data.h"
 
@@ -100,6 +103,53 @@ INSTANTIATE_TEST_SUITE_P(Modes, ConformanceUnderRoundingMode,
                                               : info.param == FE_UPWARD ? "upward"
                                                                         : "towardzero");
                          });
+
+// Threads: every op file again on pools of 2, 3, 4 and 8 threads, against the same expected
+// bytes (TFLite's), so the output cannot depend on the thread count. QK_SPLIT_SMALL_OPS makes
+// the library split even these small ops over every thread (it is read once, before any run).
+const bool kSplitSmallOps = setenv("QK_SPLIT_SMALL_OPS", "1", 1) == 0;
+
+std::vector<std::string> OpFiles() {
+  std::vector<std::string> files;
+  for (const std::string& f : kPublicFiles) {
+    if (f.rfind("requantize", 0) != 0 && f.rfind("quantize_multiplier", 0) != 0) {
+      files.push_back(f);
+    }
+  }
+  return files;
+}
+
+class ThreadedConformance
+    : public ::testing::TestWithParam<std::tuple<std::string, Isa, int>> {};
+
+TEST_P(ThreadedConformance, EveryCasePassesOnEveryThreadCount) {
+  QK_REQUIRE_SHARED_DIR(shared);
+  ASSERT_TRUE(kSplitSmallOps);
+  const std::string& name = std::get<0>(GetParam());
+  const Isa isa = std::get<1>(GetParam());
+  const int threads = std::get<2>(GetParam());
+  ASSERT_EQ(ThreadPool(threads).threads(), threads) << "the pool could not start its threads";
+  qkv::File file;
+  std::string error;
+  ASSERT_TRUE(qkv::ParseFile(shared + "/conformance/" + name, &file, &error)) << error;
+  const conformance::FileOutcome r = conformance::RunFile(file, isa, false, threads);
+  std::string failures;
+  for (size_t i = 0; i < r.lines.size() && i < 20; ++i) failures += r.lines[i] + "\n";
+  EXPECT_EQ(r.failed, 0) << name << " [" << IsaName(isa) << ", " << threads << " threads]:\n"
+                         << failures;
+  EXPECT_EQ(r.passed, file.declared_count) << name << " [" << IsaName(isa) << "]";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, ThreadedConformance,
+    ::testing::Combine(::testing::ValuesIn(OpFiles()), ::testing::ValuesIn(SupportedIsas()),
+                       ::testing::Values(2, 3, 4, 8)),
+    [](const auto& info) {
+      std::string n = std::get<0>(info.param);
+      n = n.substr(0, n.find('.')) + "_" + IsaName(std::get<1>(info.param)) + "_t" +
+          std::to_string(std::get<2>(info.param));
+      return n;
+    });
 
 // The single-rounding file runs with Rounding::kSingle, and it is sensitive to the mode: with
 // double rounding forced, some of its cases must fail.

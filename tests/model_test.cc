@@ -9,7 +9,9 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <cstdlib>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -27,23 +29,31 @@ using rt::Interpreter;
 using test::Manifest;
 using test::ManifestLine;
 
-std::unique_ptr<Interpreter> Load(const std::string& path, Isa isa, bool naive = false) {
+std::unique_ptr<Interpreter> Load(const std::string& path, Isa isa, bool naive = false,
+                                  int threads = 1) {
   rt::Model model;
   std::string error;
   EXPECT_TRUE(rt::ReadModelFile(path, &model, &error)) << error;
   rt::InterpreterOptions options;
   options.isa = isa;
   options.naive_requantization = naive;
+  options.threads = threads;
   std::unique_ptr<Interpreter> interp;
   EXPECT_TRUE(Interpreter::Create(std::move(model), options, &interp, &error)) << error;
   return interp;
 }
 
-class SharedModelTest : public ::testing::TestWithParam<const char*> {};
+// Threads: every model also runs on 2, 3, 4 and 8 threads against the same TFLite bytes, with
+// every kernel op split over all of them however small (QK_SPLIT_SMALL_OPS, read once).
+const bool kSplitSmallOps = setenv("QK_SPLIT_SMALL_OPS", "1", 1) == 0;
+
+class SharedModelTest : public ::testing::TestWithParam<std::tuple<const char*, int>> {};
 
 TEST_P(SharedModelTest, EveryCaseAndIntermediateIdenticalOnEveryIsa) {
   QK_REQUIRE_SHARED_DIR(shared);
-  const std::string dir = shared + "/models/" + GetParam();
+  ASSERT_TRUE(kSplitSmallOps);
+  const int threads = std::get<1>(GetParam());
+  const std::string dir = shared + "/models/" + std::get<0>(GetParam());
   Manifest m;
   ASSERT_TRUE(test::LoadManifest(dir, &m)) << dir;
   const std::vector<Isa> isas = SupportedIsas();
@@ -52,8 +62,10 @@ TEST_P(SharedModelTest, EveryCaseAndIntermediateIdenticalOnEveryIsa) {
   int isas_run = 0;
   for (Isa isa : isas) {
     SCOPED_TRACE(std::string("isa ") + IsaName(isa));
-    std::unique_ptr<Interpreter> interp = Load(dir + "/" + m.Value("model"), isa);
+    std::unique_ptr<Interpreter> interp =
+        Load(dir + "/" + m.Value("model"), isa, false, threads);
     ASSERT_NE(interp, nullptr);
+    ASSERT_EQ(interp->threads(), threads);
     const auto cases = m.Of("case");
     ASSERT_FALSE(cases.empty());
     for (const ManifestLine* c : cases) {
@@ -130,9 +142,13 @@ TEST_P(SharedModelTest, EveryCaseAndIntermediateIdenticalOnEveryIsa) {
   EXPECT_EQ(size_t(isas_run), isas.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Shared, SharedModelTest,
-                         ::testing::Values("person_detect", "mnist", "mnist_int8io",
-                                           "micro_speech"));
+INSTANTIATE_TEST_SUITE_P(
+    Shared, SharedModelTest,
+    ::testing::Combine(::testing::Values("person_detect", "mnist", "mnist_int8io", "micro_speech"),
+                       ::testing::Values(1, 2, 3, 4, 8)),
+    [](const auto& info) {
+      return std::string(std::get<0>(info.param)) + "_t" + std::to_string(std::get<1>(info.param));
+    });
 
 // ---------------------------------------------------------------------------------------------
 // The whole MNIST test set.

@@ -111,31 +111,32 @@ inline Status PackCase(const OpCase& c, PackedOp* out, Isa isa) {
 }
 
 inline Status RunRaw(const PackedOp& op, const void* input, void* output, void* workspace,
-                     size_t workspace_bytes) {
+                     size_t workspace_bytes, const ThreadPool* pool = nullptr) {
   switch (op.type()) {
     case DataType::kInt8:
       return Run(op, static_cast<const int8_t*>(input), static_cast<int8_t*>(output), workspace,
-                 workspace_bytes);
+                 workspace_bytes, pool);
     case DataType::kUInt8:
       return Run(op, static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output), workspace,
-                 workspace_bytes);
+                 workspace_bytes, pool);
     case DataType::kInt16:
       return Run(op, static_cast<const int16_t*>(input), static_cast<int16_t*>(output), workspace,
-                 workspace_bytes);
+                 workspace_bytes, pool);
   }
   return Status(StatusCode::kInvalidArgument, "type");
 }
 
 // Packs for `isa`, runs, and returns the output bytes (or the failing status).
+// With a pool, the run is split over its threads (workspace_size(threads) bytes of workspace).
 inline Status PackAndRun(const OpCase& c, Isa isa, std::vector<uint8_t>* output,
-                         std::string* kernel_name = nullptr) {
+                         std::string* kernel_name = nullptr, const ThreadPool* pool = nullptr) {
   PackedOp op;
   Status s = PackCase(c, &op, isa);
   if (!s.ok()) return s;
   if (kernel_name) *kernel_name = op.kernel_name();
   output->assign(op.output_elements() * ElementSize(c.type), 0);
-  std::vector<uint8_t> workspace(op.workspace_size());
-  return RunRaw(op, c.input.data(), output->data(), workspace.data(), workspace.size());
+  std::vector<uint8_t> workspace(op.workspace_size(pool ? pool->threads() : 1));
+  return RunRaw(op, c.input.data(), output->data(), workspace.data(), workspace.size(), pool);
 }
 
 // The resolved description (sizes) of the case's geometry, or an error.

@@ -1,8 +1,11 @@
 // Concurrency: the dispatcher's one-time initialisation (cpu features, the kernel table, QK_ISA)
 // races in a fresh process, then several threads run random ops on every supported ISA against
-// the scalar reference, share one PackedOp, and flip the ISA override, all at once. Run under
+// the scalar reference, share one PackedOp, and flip the ISA override, all at once; and every op
+// split over a thread pool (2, 3, 4, 8 threads) gives the one-thread bytes. Run under
 // ThreadSanitizer by scripts/stages/60-tsan.sh; exact (==) comparisons in every build.
 #include <gtest/gtest.h>
+
+#include <stdlib.h>
 
 #include <atomic>
 #include <string>
@@ -114,6 +117,46 @@ TEST(ThreadSafety, SharedPackedOpAndOverrideFlips) {
   for (std::thread& th : threads) th.join();
   SetIsaOverride(Isa::kAuto);
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(errors[t], "") << "thread " << t;
+}
+
+// Every op split over pools of 2, 3, 4 and 8 threads, however small (QK_SPLIT_SMALL_OPS, read
+// once by the library), on every ISA, gives the scalar reference's one-thread bytes; two callers
+// share one pool at once (pthreadpool runs their calls one after the other).
+const bool kSplitSmallOps = setenv("QK_SPLIT_SMALL_OPS", "1", 1) == 0;
+
+TEST(ThreadSafety, PoolSplitsGiveTheOneThreadBytes) {
+  ASSERT_TRUE(kSplitSmallOps);
+  for (int threads : {2, 3, 4, 8}) {
+    const ThreadPool pool(threads);
+    ASSERT_EQ(pool.threads(), threads);
+    std::vector<std::string> errors(2);
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 2; ++t) {
+      callers.emplace_back([&, t] {
+        for (int i = 0; i < 40 && errors[t].empty(); ++i) {
+          const uint64_t seed = 7000 + 100 * threads + 50 * t + i;
+          test::RngSource rng(seed);
+          test::OpCase c;
+          test::RandomGeometry(rng, &c);
+          test::FillCase(rng, &c, seed % 3 == 0);
+          std::vector<uint8_t> expected, got;
+          Status s = test::PackAndRun(c, Isa::kScalar, &expected);
+          for (Isa isa : SupportedIsas()) {
+            std::string kernel;
+            if (s.ok()) s = test::PackAndRun(c, isa, &got, &kernel, &pool);
+            if (!s.ok() || got != expected) {
+              errors[t] = "seed " + std::to_string(seed) + " " + kernel + " " + test::Shape(c) +
+                          ", " + std::to_string(threads) + " threads: " +
+                          (s.ok() ? "differs from one thread" : s.message());
+              break;
+            }
+          }
+        }
+      });
+    }
+    for (std::thread& th : callers) th.join();
+    for (int t = 0; t < 2; ++t) EXPECT_EQ(errors[t], "") << "caller " << t;
+  }
 }
 
 }  // namespace

@@ -108,6 +108,15 @@ qk_tool_test(qk_run_time qk-run 0 "time per operator, mean of 1 invoke .*${qk_ti
 qk_tool_test(qk_run_time_bench qk-run 0
              "3 invokes in [0-9.]+ s.*time per operator, mean of 4 invokes .*${qk_time_rows}"
              SHARED ARGS ${qk_models}/mnist_int8io/mnist_model_quantized.tflite --time --bench 3)
+# --threads: the same bytes as TFLite's golden on 3 threads (the outputs are thread-count
+# independent); --repeat R: the median line.
+qk_tool_test(qk_run_threads_compare qk-run 0
+             "invoke median [0-9.]+ ms over 4 runs\noutput 0 identical to"
+             SHARED ARGS ${qk_models}/person_detect/person_detect.tflite --threads 3 --repeat 4
+                         --input ${qk_models}/person_detect/person/input0.bin
+                         --compare ${qk_models}/person_detect/person/output0.bin)
+qk_tool_test(qk_run_threads_negative qk-run 2 "--threads needs a count in \\[0, 1024\\]"
+             ARGS model.tflite --threads -1)
 qk_tool_test(qk_run_mnist_int8io qk-run 0 "accuracy 0.9773 \\(9773/10000\\).*outputs identical"
              SHARED ARGS ${qk_models}/mnist_int8io/mnist_model_quantized.tflite
                          --mnist ${qk_models}/mnist/t10k-images-idx3-ubyte.gz

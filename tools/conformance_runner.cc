@@ -129,16 +129,16 @@ constexpr int kGuardValue = 0x5A;
 template <typename T, typename W, typename B>
 std::string RunOnce(const qkv::Case& c, bool explicit_pads, const std::vector<T>& input,
                     const std::vector<W>& filter, const std::vector<B>& bias, Isa isa,
-                    std::string* kernel) {
+                    const ThreadPool* pool, std::string* kernel) {
   PackedOp op;
   std::string err =
       Pack(c, explicit_pads, filter.data(), bias.empty() ? nullptr : bias.data(), isa, &op);
   if (!op.empty()) *kernel = op.kernel_name();
   if (!err.empty()) return err;
   std::vector<T> output(c.output.size() + 2 * kGuard, static_cast<T>(kGuardValue));
-  std::vector<unsigned char> workspace(op.workspace_size());
+  std::vector<unsigned char> workspace(op.workspace_size(pool ? pool->threads() : 1));
   const Status s = Run(op, input.data(), output.data() + kGuard,
-                       workspace.empty() ? nullptr : workspace.data(), workspace.size());
+                       workspace.empty() ? nullptr : workspace.data(), workspace.size(), pool);
   if (!s.ok()) return std::string("run failed (") + StatusCodeName(s.code()) + "): " + s.message();
   for (size_t i = 0; i < kGuard; ++i) {
     if (output[i] != static_cast<T>(kGuardValue) ||
@@ -159,14 +159,14 @@ std::string RunOnce(const qkv::Case& c, bool explicit_pads, const std::vector<T>
 // Runs the case as the file states it and, for conv/depthwise, once more with the same padding
 // given explicitly (Padding::kExplicit), which must give the same output.
 template <typename T, typename W, typename B>
-std::string RunTyped(const qkv::Case& c, Isa isa, std::string* kernel) {
+std::string RunTyped(const qkv::Case& c, Isa isa, const ThreadPool* pool, std::string* kernel) {
   const std::vector<T> input(c.input.begin(), c.input.end());  // values are range-checked
   const std::vector<W> filter(c.filter.begin(), c.filter.end());
   const std::vector<B> bias(c.bias.begin(), c.bias.end());
-  std::string err = RunOnce(c, false, input, filter, bias, isa, kernel);
+  std::string err = RunOnce(c, false, input, filter, bias, isa, pool, kernel);
   if (!err.empty() || c.op == qkv::Op::kFullyConnected) return err;
   std::string explicit_kernel;
-  err = RunOnce(c, true, input, filter, bias, isa, &explicit_kernel);
+  err = RunOnce(c, true, input, filter, bias, isa, pool, &explicit_kernel);
   if (!err.empty()) return "with the padding given explicitly (" + explicit_kernel + "): " + err;
   return "";
 }
@@ -198,14 +198,14 @@ std::string CheckMultipliers(const qkv::Case& c) {
   return "";
 }
 
-std::string CheckCase(const qkv::Case& c, Isa isa, std::string* kernel) {
+std::string CheckCase(const qkv::Case& c, Isa isa, std::string* kernel, const ThreadPool* pool) {
   kernel->clear();
   std::string err = CheckMultipliers(c);
   if (!err.empty()) return err;
   switch (c.activation_type) {
-    case qkv::ActivationType::kUInt8: return RunTyped<uint8_t, uint8_t, int32_t>(c, isa, kernel);
-    case qkv::ActivationType::kInt16: return RunTyped<int16_t, int8_t, int64_t>(c, isa, kernel);
-    default: return RunTyped<int8_t, int8_t, int32_t>(c, isa, kernel);
+    case qkv::ActivationType::kUInt8: return RunTyped<uint8_t, uint8_t, int32_t>(c, isa, pool, kernel);
+    case qkv::ActivationType::kInt16: return RunTyped<int16_t, int8_t, int64_t>(c, isa, pool, kernel);
+    default: return RunTyped<int8_t, int8_t, int32_t>(c, isa, pool, kernel);
   }
 }
 
@@ -250,8 +250,9 @@ std::string CheckQuantizeMultiplierRow(const qkv::QuantizeMultiplierRow& r) {
   return "";
 }
 
-FileOutcome RunFile(const qkv::File& file, Isa isa, bool verbose) {
+FileOutcome RunFile(const qkv::File& file, Isa isa, bool verbose, int threads) {
   FileOutcome out;
+  const ThreadPool pool(threads);
   const auto start = std::chrono::steady_clock::now();
   const std::string base = BaseName(file.name);
   auto record = [&](const std::string& label, const std::string& err, const std::string& extra) {
@@ -266,7 +267,7 @@ FileOutcome RunFile(const qkv::File& file, Isa isa, bool verbose) {
   std::map<std::string, long> kernels;
   for (const qkv::Case& c : file.cases) {
     std::string kernel;
-    const std::string err = CheckCase(c, isa, &kernel);
+    const std::string err = CheckCase(c, isa, &kernel, threads > 1 ? &pool : nullptr);
     if (!kernel.empty()) ++kernels[kernel];
     record(c.id, err, verbose && !kernel.empty() ? "  [" + kernel + "]" : "");
   }

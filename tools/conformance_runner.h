@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "qkernels/isa.h"
+#include "qkernels/ops.h"
 #include "qkv/qkv.h"
 
 namespace qk {
@@ -26,11 +27,14 @@ struct FileOutcome {
 // every output element all agree with the file (conv/depthwise: both with the file's SAME/VALID
 // rule and with the same padding given as Padding::kExplicit; no write outside the output). Rows test ISA-independent scalar helpers; they
 // are checked (and counted) once per call, i.e. once per ISA like the cases.
-FileOutcome RunFile(const qkv::File& file, Isa isa, bool verbose);
+// With threads > 1 every op runs on a ThreadPool of that many threads (Run(..., pool)), against
+// the same expected bytes.
+FileOutcome RunFile(const qkv::File& file, Isa isa, bool verbose, int threads = 1);
 
 // One case: "" when it passes, else a description of the first mismatch. `kernel` receives the
 // kernel name the library chose (PackedOp::kernel_name()).
-std::string CheckCase(const qkv::Case& c, Isa isa, std::string* kernel);
+std::string CheckCase(const qkv::Case& c, Isa isa, std::string* kernel,
+                      const ThreadPool* pool = nullptr);
 // Recomputes (multiplier, shift) from the case's scales (FORMAT.md section 5): "" when they agree.
 std::string CheckMultipliers(const qkv::Case& c);
 std::string CheckRequantizeRow(const qkv::RequantizeRow& row, bool int64);

@@ -1,7 +1,7 @@
 // qk-conformance: runs .qkv conformance vectors (../shared/conformance/FORMAT.md) through the
 // public qkernels API on one or more ISAs and compares every result exactly.
 //
-//   qk-conformance [--isa NAME|all] [--verbose] FILE_OR_DIR...
+//   qk-conformance [--isa NAME|all] [--threads N] [--verbose] FILE_OR_DIR...
 //   qk-conformance --list-isas
 //
 // Exit status: 0 when every case and row passed, 1 when some failed, 2 for a malformed file
@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -25,7 +26,7 @@ namespace {
 constexpr int kExitMalformed = 2;
 
 const char kUsage[] =
-    "usage: qk-conformance [--isa NAME|all] [--verbose] FILE_OR_DIR...\n"
+    "usage: qk-conformance [--isa NAME|all] [--threads N] [--verbose] FILE_OR_DIR...\n"
     "       qk-conformance --list-isas\n"
     "\n"
     "Runs every case and row of the given .qkv files (directories: their *.qkv files, sorted)\n"
@@ -37,6 +38,8 @@ const char kUsage[] =
     "  --isa NAME   scalar, avx2, avx512vnni, neon, neondot, i8mm or auto; 'all' = every ISA\n"
     "               compiled in and supported by this CPU. Default: auto, the dispatcher's choice\n"
     "               (the QK_ISA environment variable, if set, else the best ISA of this CPU).\n"
+    "  --threads N  run every op on a pool of N threads (default 1); the expected bytes are the\n"
+    "               same (with QK_SPLIT_SMALL_OPS=1 even small ops are split)\n"
     "  --verbose    one line per case with the kernel used\n"
     "  --list-isas  '<name> yes|no' per compiled-in ISA (runnable here), then 'default <name>'\n"
     "\n"
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
   std::string isa_arg;
   bool verbose = false;
   bool list = false;
+  int threads = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -112,6 +116,12 @@ int main(int argc, char** argv) {
       verbose = true;
     } else if (arg == "--list-isas") {
       list = true;
+    } else if (arg == "--threads") {
+      if (i + 1 >= argc) return Usage("--threads needs a value");
+      char* end = nullptr;
+      const long n = std::strtol(argv[++i], &end, 10);
+      if (*end != '\0' || n < 1 || n > 1024) return Usage("--threads: an integer in [1, 1024]");
+      threads = static_cast<int>(n);
     } else if (arg == "--isa") {
       if (i + 1 >= argc) return Usage("--isa needs a value");
       isa_arg = argv[++i];
@@ -163,7 +173,7 @@ int main(int argc, char** argv) {
       return kExitMalformed;
     }
     for (qk::Isa isa : isas) {
-      const qk::conformance::FileOutcome r = qk::conformance::RunFile(file, isa, verbose);
+      const qk::conformance::FileOutcome r = qk::conformance::RunFile(file, isa, verbose, threads);
       std::printf("%s [%s]: %ld passed, %ld failed (%.2f s)\n",
                   qk::conformance::BaseName(path).c_str(), qk::IsaName(isa), r.passed, r.failed,
                   r.seconds);

@@ -2,6 +2,7 @@
 // Tensor files are raw little-endian bytes in the model's input/output order.
 #include "qk_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +18,8 @@ namespace {
 
 const char kUsage[] =
     "usage: qk-run MODEL.tflite [--input FILE...] [--output FILE...] [--compare FILE...]\n"
-    "              [--isa NAME] [--time] [--bench N] [--dump DIR] [--verbose]\n"
+    "              [--isa NAME] [--threads N] [--time] [--bench N] [--repeat R] [--dump DIR]\n"
+    "              [--verbose]\n"
     "              [--mnist IMAGES.gz LABELS.gz] [--naive-requant]\n"
     "\n"
     "Runs an int8/uint8 TensorFlow Lite model with qkernels (byte-identical to TFLite) and\n"
@@ -29,8 +31,11 @@ const char kUsage[] =
     "  --compare FILE...  compare each output with FILE byte for byte (exit 1 if one differs)\n"
     "  --isa NAME         scalar, avx2, avx512vnni, neon, neondot, i8mm or auto (default: auto,\n"
     "                     the best ISA of this CPU, or the QK_ISA environment variable)\n"
+    "  --threads N        split the kernels over N threads (default 1; 0: one per logical CPU);\n"
+    "                     the outputs are the same bytes for any N\n"
     "  --time             per-operator time (index, name, kernel) and the total per invoke\n"
     "  --bench N          N more invokes, timed (with --time, the table averages all of them)\n"
+    "  --repeat R         R more invokes, each timed: prints 'invoke median <ms> ms over R runs'\n"
     "  --dump DIR         write every operator's outputs as DIR/<op>_<OPNAME>_<tensor>.bin\n"
     "  --verbose          the ISA, the memory and each operator's kernel\n"
     "  --mnist IMAGES.gz LABELS.gz\n"
@@ -99,6 +104,16 @@ Args ParseArgs(int argc, char** argv) {
       a.mnist_labels = value();
     } else if (s == "--bench") {
       a.bench = PositiveCount(s, value());
+    } else if (s == "--repeat") {
+      a.repeat = PositiveCount(s, value());
+    } else if (s == "--threads") {
+      const std::string v = value();
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 0 || n > 1024) {
+        UsageError("--threads needs a count in [0, 1024]");
+      }
+      a.threads = static_cast<int>(n);
     } else {
       UsageError("unknown option " + s);
     }
@@ -114,9 +129,11 @@ qk::Model Load(const Args& a) {
     qk::rt::InterpreterOptions options;
     options.isa = a.isa;
     options.naive_requantization = true;
+    options.threads = a.threads;
     s = qk::rt::LoadModelFile(a.model, options, &raw);
   } else {
-    s = qk_model_load_file(a.model.c_str(), static_cast<qk_isa>(static_cast<int>(a.isa)), &raw);
+    s = qk_model_load_file_threads(a.model.c_str(), static_cast<qk_isa>(static_cast<int>(a.isa)),
+                                   a.threads, &raw);
   }
   if (s != QK_OK) Die(qk_last_error());
   return qk::Model(raw);
@@ -146,6 +163,21 @@ void Bench(long count, RunObserver* observer) {
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("%ld invokes in %.3f s: %.3f ms/invoke, %.1f invokes/s\n", count, s,
               1e3 * s / double(count), double(count) / s);
+}
+
+// --repeat: times each invoke on its own and prints the median (robust to a busy machine).
+void Repeat(long count, RunObserver* observer) {
+  std::vector<double> ms;
+  for (long i = 0; i < count; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    observer->Invoke();
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const size_t n = ms.size();
+  const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
+  std::printf("invoke median %.3f ms over %ld runs\n", median, count);
 }
 
 // Writes (--output) or compares (--compare) the outputs; returns the exit status.
@@ -195,6 +227,7 @@ int main(int argc, char** argv) {
   RunObserver observer(model.get(), a.dump_dir, a.time);
   observer.Invoke();
   if (a.bench > 0) Bench(a.bench, &observer);
+  if (a.repeat > 0) Repeat(a.repeat, &observer);
   if (a.time) observer.PrintTimes();
   const int status = HandleOutputs(a, model);
   if (a.outputs.empty()) PrintOutputSummary(model);

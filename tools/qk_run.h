@@ -22,6 +22,8 @@ struct Args {
   std::vector<std::string> inputs, outputs, compare;
   std::string dump_dir, mnist_images, mnist_labels;
   long bench = 0;
+  long repeat = 0;
+  int threads = 1;
 };
 
 // Prints "qk-run: <message>" and exits with status 2.

@@ -131,7 +131,8 @@ void PrintOutputSummary(const qk::Model& model) {
 
 void PrintModelDetails(const qk::Model& model) {
   qk_model* m = model.get();
-  std::printf("isa %s, arena %zu bytes, workspace %zu bytes\n", qk_isa_name(qk_model_isa(m)),
+  std::printf("isa %s, %d thread%s, arena %zu bytes, workspace %zu bytes\n",
+              qk_isa_name(qk_model_isa(m)), qk_model_threads(m), qk_model_threads(m) == 1 ? "" : "s",
               qk_model_arena_bytes(m), qk_model_workspace_bytes(m));
   for (int i = 0; i < qk_model_num_ops(m); ++i) {
     qk_op_info op;

@@ -73,8 +73,16 @@ typedef struct {
  * qk_model_free. On failure *out is NULL. */
 qk_status qk_model_load_file(const char* path, qk_isa isa, qk_model** out);
 qk_status qk_model_load_buffer(const void* data, size_t bytes, qk_isa isa, qk_model** out);
+/* The same, with the conv / depthwise / fully-connected kernels split over `threads` threads (a
+ * thread pool the model owns; 1 = the calling thread only, 0 = one per logical CPU; < 0:
+ * QK_INVALID_ARGUMENT). The outputs are byte-identical for any thread count. */
+qk_status qk_model_load_file_threads(const char* path, qk_isa isa, int threads, qk_model** out);
+qk_status qk_model_load_buffer_threads(const void* data, size_t bytes, qk_isa isa, int threads,
+                                       qk_model** out);
 /* NULL is accepted. */
 void qk_model_free(qk_model* model);
+/* The threads the model runs on (1 for NULL). */
+int qk_model_threads(const qk_model* model);
 
 /* 0 for a NULL model. */
 int qk_model_num_inputs(const qk_model* model);

@@ -28,15 +28,17 @@ class Model {
   // Takes ownership of a model from qk_model_load_file / qk_model_load_buffer.
   explicit Model(qk_model* adopted) : model_(adopted) {}
 
-  static Status Load(const std::string& path, Model* out, Isa isa = Isa::kAuto) {
+  // threads: what the kernels are split over (1: the calling thread; 0: one per logical CPU).
+  static Status Load(const std::string& path, Model* out, Isa isa = Isa::kAuto, int threads = 1) {
     qk_model* m = nullptr;
-    const qk_status s = qk_model_load_file(path.c_str(), ToC(isa), &m);
+    const qk_status s = qk_model_load_file_threads(path.c_str(), ToC(isa), threads, &m);
     if (out != nullptr) *out = Model(m);
     return ToStatus(s);
   }
-  static Status LoadBuffer(const void* data, size_t bytes, Model* out, Isa isa = Isa::kAuto) {
+  static Status LoadBuffer(const void* data, size_t bytes, Model* out, Isa isa = Isa::kAuto,
+                           int threads = 1) {
     qk_model* m = nullptr;
-    const qk_status s = qk_model_load_buffer(data, bytes, ToC(isa), &m);
+    const qk_status s = qk_model_load_buffer_threads(data, bytes, ToC(isa), threads, &m);
     if (out != nullptr) *out = Model(m);
     return ToStatus(s);
   }
@@ -45,6 +47,7 @@ class Model {
   // The C handle, for the functions this class does not wrap (operators, observers).
   qk_model* get() const { return model_.get(); }
 
+  int threads() const { return qk_model_threads(get()); }
   int num_inputs() const { return qk_model_num_inputs(get()); }
   int num_outputs() const { return qk_model_num_outputs(get()); }
   Status InputInfo(int index, qk_tensor_info* info) const {

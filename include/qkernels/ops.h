@@ -23,7 +23,35 @@
 #include "qkernels/status.h"
 #include "qkernels/types.h"
 
+struct pthreadpool;  // pthreadpool.h's pthreadpool_t is `struct pthreadpool*`
+
 namespace qk {
+
+// A pool of threads Run() splits an op over: a pthreadpool (the pool XNNPACK and PyTorch use),
+// owned, or the caller's, shared. Any number of threads gives the same output bytes. A pool runs
+// one Run() at a time (concurrent calls on one pool wait for each other inside pthreadpool).
+class ThreadPool {
+ public:
+  // A pool of `threads` threads in all (the calling thread and threads - 1 workers); 0 means one
+  // per logical CPU. If the threads cannot be created, the pool runs everything on the caller
+  // (threads() == 1).
+  explicit ThreadPool(int threads);
+  // Wraps the caller's pool without owning it: `shared` must outlive this object. nullptr: one
+  // thread.
+  explicit ThreadPool(pthreadpool* shared);
+  ~ThreadPool();
+  ThreadPool(ThreadPool&& other) noexcept;
+  ThreadPool& operator=(ThreadPool&& other) noexcept;
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int threads() const;        // >= 1
+  pthreadpool* get() const;  // nullptr when single-threaded
+
+ private:
+  pthreadpool* pool_ = nullptr;
+  bool owned_ = false;
+};
 
 // How int32 (int64 for kInt16) accumulators become output values (FORMAT.md section 4):
 //   out = clamp(MultiplyByQuantizedMultiplier(acc + bias, multiplier[c], shift[c])
@@ -106,7 +134,10 @@ class PackedOp {
   DataType type() const;
   Isa isa() const;                  // the ISA of the kernel that will run
   const char* kernel_name() const;  // e.g. "qs8_conv_igemm_6x64c4__avx512vnni"
-  size_t workspace_size() const;    // bytes Run() needs as scratch (may be 0)
+  size_t workspace_size() const;    // bytes Run() needs as scratch (may be 0), one thread
+  // Scratch bytes of a Run() on a pool of `threads` threads (the library carves one slice per
+  // thread from it, plus what the threads share); workspace_size(1) == workspace_size().
+  size_t workspace_size(int threads) const;
   size_t input_elements() const;    // documented input buffer size
   size_t output_elements() const;   // documented output buffer size
   int output_height() const;        // 1 for fully connected
@@ -166,6 +197,17 @@ Status Run(const PackedOp& op, const uint8_t* input, uint8_t* output, void* work
            size_t workspace_bytes = 0);
 Status Run(const PackedOp& op, const int16_t* input, int16_t* output, void* workspace = nullptr,
            size_t workspace_bytes = 0);
+
+// The same, split over the threads of `pool` (nullptr: the calling thread only). The output is
+// byte-identical for any number of threads; small ops may use fewer threads than the pool has.
+// `workspace` must hold workspace_size(pool->threads()) bytes (kBufferTooSmall otherwise), or be
+// nullptr (the call allocates). Errors as above.
+Status Run(const PackedOp& op, const int8_t* input, int8_t* output, void* workspace,
+           size_t workspace_bytes, const ThreadPool* pool);
+Status Run(const PackedOp& op, const uint8_t* input, uint8_t* output, void* workspace,
+           size_t workspace_bytes, const ThreadPool* pool);
+Status Run(const PackedOp& op, const int16_t* input, int16_t* output, void* workspace,
+           size_t workspace_bytes, const ThreadPool* pool);
 
 // Requantizes a rows x channels matrix of int32 accumulators (channel fastest) to int8, with the
 // per-channel (num_channels == channels) or per-tensor (num_channels == 1) multipliers in `quant`:

@@ -98,6 +98,26 @@ const char* qk_packed_op_kernel_name(const qk_packed_op* op);
 qk_status qk_run(const qk_packed_op* op, const void* input, void* output, void* workspace,
                  size_t workspace_bytes);
 
+/* Threads: a pool (pthreadpool) that qk_run_threaded splits an op over; the output bytes do not
+ * depend on the number of threads. threads: the calling thread included; 0 = one per logical
+ * CPU. Never NULL for threads >= 0 (a pool whose threads cannot be created runs on the caller);
+ * NULL when threads < 0 or out of memory. qk_threadpool_wrap shares the caller's pthreadpool_t
+ * (not owned: it must outlive the wrapper). */
+typedef struct qk_threadpool qk_threadpool;
+struct pthreadpool;
+qk_threadpool* qk_threadpool_create(int threads);
+qk_threadpool* qk_threadpool_wrap(struct pthreadpool* pool);
+void qk_threadpool_free(qk_threadpool* pool);
+int qk_threadpool_threads(const qk_threadpool* pool); /* 1 for NULL */
+
+/* Workspace bytes of a run on `threads` threads (qk_packed_op_workspace_size is threads = 1). */
+size_t qk_packed_op_workspace_size_threads(const qk_packed_op* op, int threads);
+
+/* qk_run on the threads of `pool` (NULL: the calling thread). workspace: NULL, or at least
+ * qk_packed_op_workspace_size_threads(op, qk_threadpool_threads(pool)) bytes. */
+qk_status qk_run_threaded(const qk_packed_op* op, const void* input, void* output,
+                          void* workspace, size_t workspace_bytes, const qk_threadpool* pool);
+
 /* Requantization primitives (see qkernels/requantize.h). */
 
 /* The real multiplier M = S_in * S_w / S_out of an op, as TFLite computes it. Which one to use:

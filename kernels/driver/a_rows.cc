@@ -210,6 +210,12 @@ PaddedImage::PaddedImage(const OpDesc& d, int elem_bytes)
 
 void PaddedImage::FillRows(const OpDesc& d, const AConverter& cv, const uint8_t* input, int b,
                            int64_t r0, int64_t r1, uint8_t* first) const {
+  FillLines(d, cv, input, b, r0, r1, first);
+  std::memset(first + (r1 - r0) * LineBytes(d), 0, kSlack);
+}
+
+void PaddedImage::FillLines(const OpDesc& d, const AConverter& cv, const uint8_t* input, int b,
+                            int64_t r0, int64_t r1, uint8_t* first) const {
   const int64_t c = d.in_c;
   const int64_t line = LineBytes(d);
   // Input columns [0, x1) land at padded columns [pad_left, pad_left + x1).
@@ -229,7 +235,6 @@ void PaddedImage::FillRows(const OpDesc& d, const AConverter& cv, const uint8_t*
     cv.Convert(src, inside, dst + left * elem_bytes);
     if (right > 0) cv.Pad(right, dst + (left + inside) * elem_bytes);
   }
-  std::memset(first + (r1 - r0) * line, 0, kSlack);
 }
 
 }  // namespace driver

@@ -102,6 +102,9 @@ struct PaddedImage {
   // kSlack zero bytes.
   void FillRows(const internal::OpDesc& d, const AConverter& cv, const uint8_t* input, int b,
                 int64_t r0, int64_t r1, uint8_t* first) const;
+  // FillRows without the slack: threads fill disjoint row ranges of one image with it.
+  void FillLines(const internal::OpDesc& d, const AConverter& cv, const uint8_t* input, int b,
+                 int64_t r0, int64_t r1, uint8_t* first) const;
 };
 
 // One output pixel's taps in the padded image as runs of contiguous elements: one run per kernel

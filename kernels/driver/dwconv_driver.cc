@@ -15,12 +15,12 @@ namespace {
 size_t Align64(size_t n) { return (n + 63) / 64 * 64; }
 int ElemBytes(const OpDesc& d) { return d.type == DataType::kInt16 ? 2 : 1; }
 
-// Workspace: [expanded input (M > 1)][chunk states][pad row][tap offsets][kernel rows]
-// [border tap pointers].
+// Workspace: [expanded input (M > 1)][chunk states][pad row][tap offsets], shared by the threads,
+// then one slice per thread: [kernel rows][border tap pointers].
 struct Layout {
   int chunks, taps;
   size_t state_stride;
-  size_t states_at, pad_at, offsets_at, rows_at, pointers_at, bytes;
+  size_t states_at, pad_at, offsets_at, shared_bytes, pointers_at, slice_bytes;
 };
 
 Layout LayoutOf(const OpDesc& d, const DwConvConfig& c) {
@@ -33,11 +33,14 @@ Layout LayoutOf(const OpDesc& d, const DwConvConfig& c) {
   l.pad_at = l.states_at + l.chunks * l.state_stride;
   // Every chunk of the pad row is whole, so a microkernel may load a full chunk at pad + c0.
   l.offsets_at = l.pad_at + Align64(size_t(l.chunks) * c.chunk * eb);
-  l.rows_at = l.offsets_at + Align64(size_t(l.taps) * sizeof(int64_t));
-  l.pointers_at = l.rows_at + Align64(size_t(d.kernel_h) * sizeof(const uint8_t*));
-  l.bytes = l.pointers_at + size_t(d.out_w) * l.taps * sizeof(const uint8_t*);
+  l.shared_bytes = l.offsets_at + Align64(size_t(l.taps) * sizeof(int64_t));
+  l.pointers_at = Align64(size_t(d.kernel_h) * sizeof(const uint8_t*));
+  l.slice_bytes = Align64(l.pointers_at + size_t(d.out_w) * l.taps * sizeof(const uint8_t*));
   return l;
 }
+
+// Multiply-adds a thread must get for a split to pay for waking it.
+constexpr double kMinWorkPerThread = 256 * 1024;
 
 // Output pixels whose taps all lie inside the image, along one axis: [lo, hi).
 void InsideRange(int in, int pad, int kernel, int dilation, int stride, int out, int* lo,
@@ -100,77 +103,123 @@ void BorderTaps(const OpDesc& d, const uint8_t* const* rows, const uint8_t* pad,
 
 }  // namespace
 
-size_t DwConvWorkspaceBytes(const OpDesc& d, const DwConvConfig& c) { return LayoutOf(d, c).bytes; }
+size_t DwConvWorkspaceBytes(const OpDesc& d, const DwConvConfig& c, int threads) {
+  const Layout l = LayoutOf(d, c);
+  return l.shared_bytes + size_t(std::max(1, threads)) * l.slice_bytes;
+}
+
+namespace {
+
+// What every output row of a run shares.
+struct DwRun {
+  const OpDesc* flat;  // depth multiplier 1
+  const DwConvConfig* c;
+  Layout l;
+  const uint8_t* in;
+  uint8_t* output;
+  uint8_t* ws;
+  int y_lo, y_hi, x_lo, x_hi;
+  DwPixels p;  // the fields common to every call
+};
+
+// Output row (b, oy), chunks [k0, k1), with the kernel rows and border taps in `slice`.
+void RunRow(const DwRun& r, int b, int oy, int k0, int k1, uint8_t* slice) {
+  const OpDesc& d = *r.flat;
+  const Layout& l = r.l;
+  const int eb = ElemBytes(d);
+  const int64_t px_bytes = int64_t{d.in_c} * eb;
+  const uint8_t** rows = reinterpret_cast<const uint8_t**>(slice);
+  const uint8_t** taps = reinterpret_cast<const uint8_t**>(slice + l.pointers_at);
+  const bool row_inside = oy >= r.y_lo && oy < r.y_hi;
+  const int left_end = row_inside ? r.x_lo : d.out_w;
+  const int right_begin = row_inside ? r.x_hi : d.out_w;
+  KernelRows(d, r.in, b, oy, rows);
+  BorderTaps(d, rows, r.p.pad, 0, left_end, taps);
+  BorderTaps(d, rows, r.p.pad, right_begin, d.out_w, taps);
+  uint8_t* out_row = r.output + (int64_t{b} * d.out_h + oy) * d.out_w * r.p.out_step;
+  DwPixels p = r.p;
+  if (row_inside) {  // the first interior pixel's first tap
+    const int64_t iy0 = int64_t{oy} * d.stride_h - d.pad_top;
+    const int64_t ix0 = int64_t{r.x_lo} * d.stride_w - d.pad_left;
+    p.first = r.in + ((int64_t{b} * d.in_h + iy0) * d.in_w + ix0) * px_bytes;
+  }
+  for (int k = k0; k < k1; ++k) {
+    p.state = r.ws + l.states_at + k * l.state_stride;
+    p.chunk = k;
+    p.c0 = k * r.c->chunk;
+    p.n = std::min(r.c->chunk, d.out_c - p.c0);
+    auto run = [&](void (*fn)(const DwPixels&), int x0, int x1) {
+      if (x1 <= x0) return;
+      p.count = x1 - x0;
+      p.out = out_row + x0 * p.out_step + int64_t{p.c0} * eb;
+      p.taps = taps + int64_t{x0} * l.taps;
+      fn(p);
+    };
+    run(r.c->border, 0, left_end);
+    if (row_inside) run(r.c->interior, r.x_lo, r.x_hi);
+    run(r.c->border, right_begin, d.out_w);
+  }
+}
+
+}  // namespace
 
 void RunDwConv(const OpDesc& d, const PackedData& data, const DwConvConfig& c, const void* input,
-               void* output, void* workspace) {
-  const Layout l = LayoutOf(d, c);
-  uint8_t* ws = static_cast<uint8_t*>(workspace);
-  const uint8_t* in = static_cast<const uint8_t*>(input);
+               void* output, void* workspace, const internal::Parallel& par) {
+  DwRun r;
+  r.c = &c;
+  r.l = LayoutOf(d, c);
+  const Layout& l = r.l;
+  r.ws = static_cast<uint8_t*>(workspace);
+  r.output = static_cast<uint8_t*>(output);
+  r.in = static_cast<const uint8_t*>(input);
   OpDesc flat = d;
   if (d.depth_multiplier > 1) {
-    ExpandMultiplier(d, in, ws);
-    in = ws;
+    ExpandMultiplier(d, r.in, r.ws);
+    r.in = r.ws;
     flat.in_c = d.out_c;
     flat.depth_multiplier = 1;
   }
+  r.flat = &flat;
   const int eb = ElemBytes(d);
-  uint8_t* pad = ws + l.pad_at;
+  uint8_t* pad = r.ws + l.pad_at;
   FillZeroPoint(d, l.chunks * c.chunk, pad);
   for (int k = 0; k < l.chunks; ++k) {
-    c.prepare(flat, data, k, ws + l.states_at + k * l.state_stride);
+    c.prepare(flat, data, k, r.ws + l.states_at + k * l.state_stride);
   }
-  int64_t* offsets = reinterpret_cast<int64_t*>(ws + l.offsets_at);
+  int64_t* offsets = reinterpret_cast<int64_t*>(r.ws + l.offsets_at);
   const int64_t px_bytes = int64_t{flat.in_c} * eb;
   for (int t = 0; t < l.taps; ++t) {
     offsets[t] = (int64_t{t / d.kernel_w} * d.dilation_h * d.in_w +
                   int64_t{t % d.kernel_w} * d.dilation_w) * px_bytes;
   }
-  const uint8_t** taps = reinterpret_cast<const uint8_t**>(ws + l.pointers_at);
-  const uint8_t** rows = reinterpret_cast<const uint8_t**>(ws + l.rows_at);
-  int y_lo, y_hi, x_lo, x_hi;
-  InsideRange(d.in_h, d.pad_top, d.kernel_h, d.dilation_h, d.stride_h, d.out_h, &y_lo, &y_hi);
-  InsideRange(d.in_w, d.pad_left, d.kernel_w, d.dilation_w, d.stride_w, d.out_w, &x_lo, &x_hi);
-  DwPixels p{};
-  p.desc = &flat;
-  p.data = &data;
-  p.out_step = int64_t{d.out_c} * eb;
-  p.pad = pad;
-  p.x_step = d.stride_w * px_bytes;
-  p.tap_offset = offsets;
-  for (int b = 0; b < d.batch; ++b) {
-    for (int oy = 0; oy < d.out_h; ++oy) {
-      const bool row_inside = oy >= y_lo && oy < y_hi;
-      const int left_end = row_inside ? x_lo : d.out_w;
-      const int right_begin = row_inside ? x_hi : d.out_w;
-      KernelRows(flat, in, b, oy, rows);
-      BorderTaps(flat, rows, pad, 0, left_end, taps);
-      BorderTaps(flat, rows, pad, right_begin, d.out_w, taps);
-      uint8_t* out_row = static_cast<uint8_t*>(output) +
-                         (int64_t{b} * d.out_h + oy) * d.out_w * p.out_step;
-      if (row_inside) {  // the first interior pixel's first tap
-        const int64_t iy0 = int64_t{oy} * d.stride_h - d.pad_top;
-        const int64_t ix0 = int64_t{x_lo} * d.stride_w - d.pad_left;
-        p.first = in + ((int64_t{b} * d.in_h + iy0) * d.in_w + ix0) * px_bytes;
-      }
-      for (int k = 0; k < l.chunks; ++k) {
-        p.state = ws + l.states_at + k * l.state_stride;
-        p.chunk = k;
-        p.c0 = k * c.chunk;
-        p.n = std::min(c.chunk, d.out_c - p.c0);
-        auto run = [&](void (*fn)(const DwPixels&), int x0, int x1) {
-          if (x1 <= x0) return;
-          p.count = x1 - x0;
-          p.out = out_row + x0 * p.out_step + int64_t{p.c0} * eb;
-          p.taps = taps + int64_t{x0} * l.taps;
-          fn(p);
-        };
-        run(c.border, 0, left_end);
-        if (row_inside) run(c.interior, x_lo, x_hi);
-        run(c.border, right_begin, d.out_w);
-      }
+  InsideRange(d.in_h, d.pad_top, d.kernel_h, d.dilation_h, d.stride_h, d.out_h, &r.y_lo, &r.y_hi);
+  InsideRange(d.in_w, d.pad_left, d.kernel_w, d.dilation_w, d.stride_w, d.out_w, &r.x_lo, &r.x_hi);
+  r.p = DwPixels{};
+  r.p.desc = &flat;
+  r.p.data = &data;
+  r.p.out_step = int64_t{d.out_c} * eb;
+  r.p.pad = pad;
+  r.p.x_step = d.stride_w * px_bytes;
+  r.p.tap_offset = offsets;
+  // Work items: output rows x chunk groups, rows first; chunks are split too when there are
+  // few rows (a 7x7 layer), so that every part gets a similar share.
+  const int64_t out_rows = int64_t{d.batch} * d.out_h;
+  const int parts =
+      internal::PartsFor(par, double(d.OutputElements()) * l.taps, kMinWorkPerThread);
+  const int chunk_groups = out_rows >= 4 * parts ? 1 : std::min(l.chunks, parts);
+  const int64_t items = out_rows * chunk_groups;
+  internal::ParallelFor(par, parts, [&](size_t part) {
+    uint8_t* slice = r.ws + l.shared_bytes + part * l.slice_bytes;
+    int64_t i0, i1;
+    internal::PartRange(items, parts, static_cast<int>(part), 1, &i0, &i1);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t row = i / chunk_groups;
+      int64_t k0, k1;
+      internal::PartRange(l.chunks, chunk_groups, static_cast<int>(i % chunk_groups), 1, &k0, &k1);
+      RunRow(r, static_cast<int>(row / d.out_h), static_cast<int>(row % d.out_h),
+             static_cast<int>(k0), static_cast<int>(k1), slice);
     }
-  }
+  });
 }
 
 }  // namespace driver

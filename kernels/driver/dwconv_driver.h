@@ -48,17 +48,20 @@ struct DwConvConfig {
   void (*border)(const DwPixels& p);
 };
 
-size_t DwConvWorkspaceBytes(const internal::OpDesc& d, const DwConvConfig& c);
+size_t DwConvWorkspaceBytes(const internal::OpDesc& d, const DwConvConfig& c, int threads);
 void RunDwConv(const internal::OpDesc& d, const internal::PackedData& data, const DwConvConfig& c,
-               const void* input, void* output, void* workspace);
+               const void* input, void* output, void* workspace,
+               const internal::Parallel& par);
 
 // The table-row functions of an ISA's config C (a namespace-scope object).
 template <const DwConvConfig& C>
 struct DwConvRow {
-  static size_t Workspace(const internal::OpDesc& d) { return DwConvWorkspaceBytes(d, C); }
+  static size_t Workspace(const internal::OpDesc& d, int threads) {
+    return DwConvWorkspaceBytes(d, C, threads);
+  }
   static void Run(const internal::OpDesc& d, const internal::PackedData& p, const void* in,
-                  void* out, void* ws) {
-    RunDwConv(d, p, C, in, out, ws);
+                  void* out, void* ws, const internal::Parallel& par) {
+    RunDwConv(d, p, C, in, out, ws, par);
   }
 };
 

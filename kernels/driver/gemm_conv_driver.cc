@@ -35,14 +35,16 @@ struct Plan {
   ASource source;
   AConverter cv;
   int64_t row_bytes;  // a workspace row (kRows)
-  int64_t mc;         // rows per block
+  int64_t mc;         // rows per block (at most; a threaded run may take smaller blocks)
   bool row_terms;
   bool rows_outside_panels;
   int runs, run_elems;
   std::array<int64_t, kMaxRuns> run_offset;
   PaddedImage image;
-  // Workspace: A (rows or image) at 0, then the row pointers, then the row terms.
-  size_t a_bytes, pointers_at, terms_at, bytes;
+  // Workspace: the padded image (kImage, shared by the threads), then one slice per thread: its
+  // A rows (kRows) at 0, its row pointers, its row terms.
+  size_t shared_bytes, pointers_at, terms_at, slice_bytes;
+  size_t Bytes(int threads) const { return shared_bytes + size_t(threads) * slice_bytes; }
 };
 
 size_t Align64(size_t n) { return (n + 63) / 64 * 64; }
@@ -60,6 +62,7 @@ Plan MakePlan(const OpDesc& d, const GemmConvConfig& c) {
   p.rows_outside_panels = a_row <= c.small_k_bytes && g.np <= c.small_k_max_n;
   p.run_elems = p.source == ASource::kInput ? g.k : g.kp;
   p.run_offset[0] = 0;
+  size_t rows_bytes = 0;
   if (p.source == ASource::kImage) {
     const TapRuns taps(d);
     p.run_elems = taps.elems;
@@ -69,19 +72,19 @@ Plan MakePlan(const OpDesc& d, const GemmConvConfig& c) {
         p.run_offset[p.runs++] = taps.Offset(d, p.image, ky, j);
       }
     }
-    p.a_bytes = static_cast<size_t>(p.image.Bytes(d)) + PaddedImage::kSlack;
+    p.shared_bytes = Align64(static_cast<size_t>(p.image.Bytes(d)) + PaddedImage::kSlack);
   } else if (p.source == ASource::kRows) {
-    p.a_bytes = static_cast<size_t>(p.mc * p.row_bytes);
+    rows_bytes = static_cast<size_t>(p.mc * p.row_bytes);
   }
-  p.pointers_at = Align64(p.a_bytes);
+  p.pointers_at = Align64(rows_bytes);
   p.terms_at = p.pointers_at + Align64(static_cast<size_t>(p.mc) * sizeof(const uint8_t*));
-  p.bytes = p.terms_at + (p.row_terms ? static_cast<size_t>(p.mc) * sizeof(int32_t) : 0);
+  p.slice_bytes =
+      Align64(p.terms_at + (p.row_terms ? static_cast<size_t>(p.mc) * sizeof(int32_t) : 0));
   return p;
 }
 
-// One output tile range. The driver runs the items in order; each item prepares its own A rows,
-// so items of different row blocks could run on different threads (each with its own workspace
-// for kRows; the padded image of a batch item is shared and read-only).
+// One output tile range: rows [m0, m1) x panels [panel_begin, panel_end) of one group. Each item
+// prepares its own A rows in its thread's slice; the padded image is shared and read-only.
 struct WorkItem {
   int group;
   int64_t m0, m1;
@@ -89,25 +92,26 @@ struct WorkItem {
 };
 
 void RunRange(const OpDesc& d, const PackedData& data, const GemmConvConfig& c, const Plan& p,
-              const WorkItem& item, const uint8_t* in, uint8_t* out, uint8_t* ws) {
+              const WorkItem& item, const uint8_t* in, uint8_t* out, const uint8_t* image,
+              uint8_t* slice) {
   const GemmGeometry& g = p.g;
   const int rows = static_cast<int>(item.m1 - item.m0);
-  const uint8_t** pointers = reinterpret_cast<const uint8_t**>(ws + p.pointers_at);
+  const uint8_t** pointers = reinterpret_cast<const uint8_t**>(slice + p.pointers_at);
   if (p.source == ASource::kInput) {
     const int64_t in_row = int64_t{d.in_c} * p.cv.in_bytes;
     const uint8_t* first = in + item.m0 * in_row + int64_t{item.group} * g.k * p.cv.in_bytes;
     for (int r = 0; r < rows; ++r) pointers[r] = first + r * in_row;
   } else if (p.source == ASource::kRows) {
-    FillRows(d, p.cv, in, item.group, item.m0, rows, p.row_bytes, ws);
-    for (int r = 0; r < rows; ++r) pointers[r] = ws + r * p.row_bytes;
+    FillRows(d, p.cv, in, item.group, item.m0, rows, p.row_bytes, slice);
+    for (int r = 0; r < rows; ++r) pointers[r] = slice + r * p.row_bytes;
   } else {
     const int64_t pixels = int64_t{d.out_h} * d.out_w;
     for (int r = 0; r < rows; ++r) {
       const int64_t pixel = (item.m0 + r) % pixels;
-      pointers[r] = ws + p.image.PixelOffset(d, pixel / d.out_w, pixel % d.out_w);
+      pointers[r] = image + p.image.PixelOffset(d, pixel / d.out_w, pixel % d.out_w);
     }
   }
-  int32_t* terms = p.row_terms ? reinterpret_cast<int32_t*>(ws + p.terms_at) : nullptr;
+  int32_t* terms = p.row_terms ? reinterpret_cast<int32_t*>(slice + p.terms_at) : nullptr;
   if (terms != nullptr) {
     const uint32_t cw = 128u - static_cast<uint32_t>(d.filter_zp);
     for (int r = 0; r < rows; ++r) {
@@ -140,6 +144,90 @@ void RunRange(const OpDesc& d, const PackedData& data, const GemmConvConfig& c, 
   c.tiles(t);
 }
 
+// Multiply-adds a thread must get for a split to pay for waking it (some microseconds of work).
+constexpr double kMinWorkPerThread = 512 * 1024;
+
+// How a threaded run cuts each span (a batch item for kImage, else all rows) into work items:
+// row blocks of mc rows x groups x panel chunks, handed out in that order as `parts` contiguous
+// ranges. Rows are split first (each thread reads its own A, all of B); only when there are too
+// few rows are the panels split (each thread reads all of A, its own part of B).
+struct Split {
+  int parts;
+  int64_t mc;
+  int panel_chunks;
+};
+
+Split MakeSplit(const GemmConvConfig& c, const Plan& p, int64_t span,
+                const internal::Parallel& par) {
+  const GemmGeometry& g = p.g;
+  Split s{1, p.mc, 1};
+  s.parts = internal::PartsFor(par, double(g.m) * g.n * g.k * g.groups, kMinWorkPerThread);
+  if (s.parts == 1) return s;
+  const int64_t blocks = (span + p.mc - 1) / p.mc;
+  const int64_t tiles = (span + c.mr - 1) / c.mr;
+  if (blocks * g.groups >= s.parts) {
+    if (g.groups == 1) {  // equal blocks, a whole number per part: no thread waits for another
+      const int64_t target = (blocks + s.parts - 1) / s.parts * s.parts;
+      s.mc = ((span + target - 1) / target + c.mr - 1) / c.mr * c.mr;
+    }
+  } else if (tiles >= 4 * s.parts) {
+    s.mc = ((span + s.parts - 1) / s.parts + c.mr - 1) / c.mr * c.mr;
+  } else {
+    s.panel_chunks = std::min<int>(g.np / c.nr, s.parts);
+  }
+  return s;
+}
+
+// Computes the work items of rows [s0, s0 + span), cut into s.parts ranges run concurrently.
+void RunSpan(const OpDesc& d, const PackedData& data, const GemmConvConfig& c, const Plan& p,
+             const Split& s, int64_t s0, int64_t span, const uint8_t* in, uint8_t* out,
+             uint8_t* ws, const internal::Parallel& par) {
+  const int panels = p.g.np / c.nr;
+  const int64_t blocks = (span + s.mc - 1) / s.mc;
+  const int64_t per_block = int64_t{p.g.groups} * s.panel_chunks;
+  const int64_t items = blocks * per_block;
+  const uint8_t* image = ws;
+  internal::ParallelFor(par, s.parts, [&](size_t part) {
+    uint8_t* slice = ws + p.shared_bytes + part * p.slice_bytes;
+    // The rows' K padding (elements k..kp) is zeroed once: FillRows writes the first k only.
+    if (p.source == ASource::kRows && p.g.kp > p.g.k) {
+      const int64_t k_bytes = int64_t{p.g.k} * p.cv.a_bytes;
+      for (int64_t r = 0; r < s.mc; ++r) {
+        std::memset(slice + r * p.row_bytes + k_bytes, 0,
+                    static_cast<size_t>(p.row_bytes - k_bytes));
+      }
+    }
+    int64_t i0, i1;
+    internal::PartRange(items, s.parts, static_cast<int>(part), 1, &i0, &i1);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t m0 = s0 + i / per_block * s.mc;
+      const int grp = static_cast<int>(i % per_block / s.panel_chunks);
+      int64_t pb = 0, pe = panels;
+      internal::PartRange(panels, s.panel_chunks, static_cast<int>(i % s.panel_chunks), 1, &pb,
+                          &pe);
+      const WorkItem item{grp, m0, std::min(m0 + s.mc, s0 + span), static_cast<int>(pb),
+                          static_cast<int>(pe)};
+      RunRange(d, data, c, p, item, in, out, image, slice);
+    }
+  });
+}
+
+// Fills the padded image of batch item b, its rows split over the parts.
+void FillImage(const OpDesc& d, const Plan& p, const uint8_t* in, int b, int parts, uint8_t* ws,
+               const internal::Parallel& par) {
+  if (parts == 1) {
+    p.image.FillRows(d, p.cv, in, b, 0, p.image.rows, ws);
+    return;
+  }
+  const int64_t line = p.image.LineBytes(d);
+  internal::ParallelFor(par, parts, [&](size_t part) {
+    int64_t r0, r1;
+    internal::PartRange(p.image.rows, parts, static_cast<int>(part), 1, &r0, &r1);
+    if (r0 < r1) p.image.FillLines(d, p.cv, in, b, r0, r1, ws + r0 * line);
+  });
+  std::memset(ws + p.image.rows * line, 0, PaddedImage::kSlack);
+}
+
 }  // namespace
 
 GemmGeometry GemmGeometryOf(const OpDesc& d, const GemmConvConfig& c) {
@@ -161,36 +249,24 @@ ASource ChooseASource(const OpDesc& d, const GemmConvConfig& c) {
   return UsesImage(d, c) ? ASource::kImage : ASource::kRows;
 }
 
-size_t GemmConvWorkspaceBytes(const OpDesc& d, const GemmConvConfig& c) {
-  return MakePlan(d, c).bytes;
+size_t GemmConvWorkspaceBytes(const OpDesc& d, const GemmConvConfig& c, int threads) {
+  return MakePlan(d, c).Bytes(std::max(1, threads));
 }
 
 void RunGemmConv(const OpDesc& d, const PackedData& data, const GemmConvConfig& c,
-                 const void* input, void* output, void* workspace) {
+                 const void* input, void* output, void* workspace, const internal::Parallel& par) {
   const Plan p = MakePlan(d, c);
   const uint8_t* in = static_cast<const uint8_t*>(input);
   uint8_t* out = static_cast<uint8_t*>(output);
   uint8_t* ws = static_cast<uint8_t*>(workspace);
-  const int panels = p.g.np / c.nr;
-  // The rows' K padding (elements k..kp) is zeroed once: FillRows writes the first k only.
-  if (p.source == ASource::kRows && p.g.kp > p.g.k) {
-    const int64_t k_bytes = int64_t{p.g.k} * p.cv.a_bytes;
-    for (int64_t r = 0; r < p.mc; ++r) {
-      std::memset(ws + r * p.row_bytes + k_bytes, 0, static_cast<size_t>(p.row_bytes - k_bytes));
-    }
-  }
   // The padded image holds one batch item: its row blocks end at the item's last pixel.
   const int64_t span = p.source == ASource::kImage ? int64_t{d.out_h} * d.out_w : p.g.m;
+  const Split s = MakeSplit(c, p, span, par);
   for (int64_t s0 = 0; s0 < p.g.m; s0 += span) {
     if (p.source == ASource::kImage) {
-      p.image.FillRows(d, p.cv, in, static_cast<int>(s0 / span), 0, p.image.rows, ws);
+      FillImage(d, p, in, static_cast<int>(s0 / span), s.parts, ws, par);
     }
-    for (int64_t m0 = s0; m0 < s0 + span; m0 += p.mc) {
-      const int64_t m1 = std::min(m0 + p.mc, s0 + span);
-      for (int grp = 0; grp < p.g.groups; ++grp) {
-        RunRange(d, data, c, p, WorkItem{grp, m0, m1, 0, panels}, in, out, ws);
-      }
-    }
+    RunSpan(d, data, c, p, s, s0, span, in, out, ws, par);
   }
 }
 

@@ -112,9 +112,10 @@ void PackColumnParams(const internal::OpDesc& d, const GemmGeometry& g, const in
 GemmGeometry GemmGeometryOf(const internal::OpDesc& d, const GemmConvConfig& c);
 ASource ChooseASource(const internal::OpDesc& d, const GemmConvConfig& c);
 void PackGemmConv(const internal::OpDesc& d, const GemmConvConfig& c, internal::PackedData* data);
-size_t GemmConvWorkspaceBytes(const internal::OpDesc& d, const GemmConvConfig& c);
+size_t GemmConvWorkspaceBytes(const internal::OpDesc& d, const GemmConvConfig& c, int threads);
 void RunGemmConv(const internal::OpDesc& d, const internal::PackedData& data,
-                 const GemmConvConfig& c, const void* input, void* output, void* workspace);
+                 const GemmConvConfig& c, const void* input, void* output, void* workspace,
+                 const internal::Parallel& par);
 
 // The table-row functions of an ISA's config C (a namespace-scope object). A row's `applies`
 // names the A source its kernel name promises: 1x1 (pointwise: input rows in place, or copied),
@@ -125,10 +126,12 @@ struct GemmConvRow {
   static bool Image(const internal::OpDesc& d) { return ChooseASource(d, C) == ASource::kImage; }
   static bool Always(const internal::OpDesc&) { return true; }
   static void Pack(const internal::OpDesc& d, internal::PackedData* p) { PackGemmConv(d, C, p); }
-  static size_t Workspace(const internal::OpDesc& d) { return GemmConvWorkspaceBytes(d, C); }
+  static size_t Workspace(const internal::OpDesc& d, int threads) {
+    return GemmConvWorkspaceBytes(d, C, threads);
+  }
   static void Run(const internal::OpDesc& d, const internal::PackedData& p, const void* in,
-                  void* out, void* ws) {
-    RunGemmConv(d, p, C, in, out, ws);
+                  void* out, void* ws, const internal::Parallel& par) {
+    RunGemmConv(d, p, C, in, out, ws, par);
   }
 };
 

@@ -13,6 +13,9 @@ using internal::PackedData;
 
 namespace {
 
+// Multiply-adds a thread must get for a split to pay for waking it (a few microseconds).
+constexpr double kMinWorkPerThread = 128 * 1024;
+
 AConverter ConverterOf(const OpDesc& d, const GemvConfig& c) {
   GemmConvConfig g{};
   g.a_format = c.a_format;
@@ -26,12 +29,13 @@ int GemvDepth(const OpDesc& d, const GemvConfig& c) {
   return (d.in_c + c.k_align - 1) / c.k_align * c.k_align;
 }
 
-size_t GemvWorkspaceBytes(const OpDesc& d, const GemvConfig& c) {
+// The converted input is shared by the threads, which split the output channels.
+size_t GemvWorkspaceBytes(const OpDesc& d, const GemvConfig& c, int /*threads*/) {
   return size_t(d.batch) * GemvDepth(d, c) * ConverterOf(d, c).a_bytes;
 }
 
 void RunGemv(const OpDesc& d, const PackedData& data, const GemvConfig& c, const void* input,
-             void* output, void* workspace) {
+             void* output, void* workspace, const internal::Parallel& par) {
   const AConverter cv = ConverterOf(d, c);
   const int kp = GemvDepth(d, c);
   const int64_t x_stride = int64_t{kp} * cv.a_bytes;
@@ -51,10 +55,19 @@ void RunGemv(const OpDesc& d, const PackedData& data, const GemvConfig& c, const
   r.kp = kp;
   r.out = static_cast<uint8_t*>(output);
   r.out_stride = int64_t{d.out_c} * cv.in_bytes;
-  // One range: every output channel (a range is the unit a thread would take).
-  r.o_begin = 0;
-  r.o_end = d.out_c;
-  c.rows(r);
+  // Each part takes a range of whole blocks of output channels; one part when the weights are
+  // too few to be worth a second thread.
+  const int parts =
+      internal::PartsFor(par, double(d.batch) * d.in_c * d.out_c, kMinWorkPerThread);
+  internal::ParallelFor(par, parts, [&](size_t i) {
+    int64_t o0, o1;
+    internal::PartRange(d.out_c, parts, static_cast<int>(i), c.block, &o0, &o1);
+    if (o0 >= o1) return;
+    GemvRows part = r;
+    part.o_begin = static_cast<int>(o0);
+    part.o_end = static_cast<int>(o1);
+    c.rows(part);
+  });
 }
 
 }  // namespace driver

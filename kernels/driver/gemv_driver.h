@@ -41,16 +41,19 @@ struct GemvConfig {
 
 // The input depth padded to k_align.
 int GemvDepth(const internal::OpDesc& d, const GemvConfig& c);
-size_t GemvWorkspaceBytes(const internal::OpDesc& d, const GemvConfig& c);
+size_t GemvWorkspaceBytes(const internal::OpDesc& d, const GemvConfig& c, int threads);
 void RunGemv(const internal::OpDesc& d, const internal::PackedData& data, const GemvConfig& c,
-             const void* input, void* output, void* workspace);
+             const void* input, void* output, void* workspace,
+             const internal::Parallel& par);
 
 template <const GemvConfig& C>
 struct GemvRow {
-  static size_t Workspace(const internal::OpDesc& d) { return GemvWorkspaceBytes(d, C); }
+  static size_t Workspace(const internal::OpDesc& d, int threads) {
+    return GemvWorkspaceBytes(d, C, threads);
+  }
   static void Run(const internal::OpDesc& d, const internal::PackedData& p, const void* in,
-                  void* out, void* ws) {
-    RunGemv(d, p, C, in, out, ws);
+                  void* out, void* ws, const internal::Parallel& par) {
+    RunGemv(d, p, C, in, out, ws, par);
   }
 };
 

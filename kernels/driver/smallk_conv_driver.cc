@@ -30,41 +30,65 @@ AConverter ConverterOf(const OpDesc& d, const SmallKConfig& c) {
   return MakeAConverter(d, g);
 }
 
-}  // namespace
-
-size_t SmallKConvWorkspaceBytes(const OpDesc& d, const SmallKConfig& c) {
+// One thread's band rows: the padded rows of the largest band, and the slack.
+size_t BandSliceBytes(const OpDesc& d, const SmallKConfig& c) {
   const PaddedImage image(d, 1);
   const int64_t rows = PaddedImage::RowsRead(d, BandOutRows(d, image, c.band_bytes));
-  return Align64(c.state_bytes) + static_cast<size_t>(rows * image.LineBytes(d)) +
-         PaddedImage::kSlack;
+  return Align64(static_cast<size_t>(rows * image.LineBytes(d)) + PaddedImage::kSlack);
+}
+
+// Multiply-adds a thread must get for a split to pay for waking it.
+constexpr double kMinWorkPerThread = 256 * 1024;
+
+}  // namespace
+
+// Workspace: the prepared state (shared), then one slice of band rows per thread.
+size_t SmallKConvWorkspaceBytes(const OpDesc& d, const SmallKConfig& c, int threads) {
+  return Align64(c.state_bytes) + size_t(std::max(1, threads)) * BandSliceBytes(d, c);
 }
 
 void RunSmallKConv(const OpDesc& d, const PackedData& data, const SmallKConfig& c,
-                   const void* input, void* output, void* workspace) {
+                   const void* input, void* output, void* workspace,
+                   const internal::Parallel& par) {
   const PaddedImage image(d, 1);
   const AConverter cv = ConverterOf(d, c);
   uint8_t* state = static_cast<uint8_t*>(workspace);
-  uint8_t* band_rows = state + Align64(c.state_bytes);
+  uint8_t* slices = state + Align64(c.state_bytes);
   c.prepare(d, data, state);
   const uint8_t* in = static_cast<const uint8_t*>(input);
   uint8_t* out = static_cast<uint8_t*>(output);
-  const int64_t band_out_rows = BandOutRows(d, image, c.band_bytes);
+  const int parts = internal::PartsFor(par, double(d.OutputElements()) * d.KernelDepth(),
+                                       kMinWorkPerThread);
+  int64_t band_out_rows = BandOutRows(d, image, c.band_bytes);
+  int64_t bands = (d.out_h + band_out_rows - 1) / band_out_rows;
+  if (parts > 1 && d.batch * bands < 2 * parts) {  // smaller bands, so that every part has some
+    bands = std::min<int64_t>(d.out_h, (2 * parts + d.batch - 1) / d.batch);
+    band_out_rows = (d.out_h + bands - 1) / bands;
+    bands = (d.out_h + band_out_rows - 1) / band_out_rows;
+  }
   SmallKBand band;
   band.desc = &d;
   band.state = state;
-  band.line = band_rows;
   band.row_step = image.PixelOffset(d, 1, 0);
   band.col_step = image.PixelOffset(d, 0, 1);
-  for (int b = 0; b < d.batch; ++b) {
-    for (int64_t oy0 = 0; oy0 < d.out_h; oy0 += band_out_rows) {
+  const int64_t items = d.batch * bands;
+  internal::ParallelFor(par, parts, [&](size_t part) {
+    uint8_t* band_rows = slices + part * BandSliceBytes(d, c);
+    SmallKBand mine = band;
+    mine.line = band_rows;
+    int64_t i0, i1;
+    internal::PartRange(items, parts, static_cast<int>(part), 1, &i0, &i1);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int b = static_cast<int>(i / bands);
+      const int64_t oy0 = i % bands * band_out_rows;
       const int64_t rows = std::min<int64_t>(band_out_rows, d.out_h - oy0);
       const int64_t r0 = oy0 * d.stride_h;
       image.FillRows(d, cv, in, b, r0, r0 + PaddedImage::RowsRead(d, rows), band_rows);
-      band.pixels = rows * d.out_w;
-      band.out = out + ((int64_t{b} * d.out_h + oy0) * d.out_w) * d.out_c;
-      c.band(band);
+      mine.pixels = rows * d.out_w;
+      mine.out = out + ((int64_t{b} * d.out_h + oy0) * d.out_w) * d.out_c;
+      c.band(mine);
     }
-  }
+  });
 }
 
 }  // namespace driver

@@ -42,16 +42,19 @@ struct SmallKConfig {
                   void* dst);
 };
 
-size_t SmallKConvWorkspaceBytes(const internal::OpDesc& d, const SmallKConfig& c);
+size_t SmallKConvWorkspaceBytes(const internal::OpDesc& d, const SmallKConfig& c, int threads);
 void RunSmallKConv(const internal::OpDesc& d, const internal::PackedData& data,
-                   const SmallKConfig& c, const void* input, void* output, void* workspace);
+                   const SmallKConfig& c, const void* input, void* output, void* workspace,
+                   const internal::Parallel& par);
 
 template <const SmallKConfig& C>
 struct SmallKConvRow {
-  static size_t Workspace(const internal::OpDesc& d) { return SmallKConvWorkspaceBytes(d, C); }
+  static size_t Workspace(const internal::OpDesc& d, int threads) {
+    return SmallKConvWorkspaceBytes(d, C, threads);
+  }
   static void Run(const internal::OpDesc& d, const internal::PackedData& p, const void* in,
-                  void* out, void* ws) {
-    RunSmallKConv(d, p, C, in, out, ws);
+                  void* out, void* ws, const internal::Parallel& par) {
+    RunSmallKConv(d, p, C, in, out, ws, par);
   }
 };
 

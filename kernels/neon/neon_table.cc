@@ -39,14 +39,15 @@ struct Qs8GemmRow {
       Mlal::Pack(d, data);
     }
   }
-  static size_t Workspace(const OpDesc& d) {
-    return std::max(Pairs::Workspace(d), Mlal::Workspace(d));
+  static size_t Workspace(const OpDesc& d, int threads) {
+    return std::max(Pairs::Workspace(d, threads), Mlal::Workspace(d, threads));
   }
-  static void Run(const OpDesc& d, const PackedData& data, const void* in, void* out, void* ws) {
+  static void Run(const OpDesc& d, const PackedData& data, const void* in, void* out, void* ws,
+                  const internal::Parallel& par) {
     if (data.pack_variant == kPairs) {
-      Pairs::Run(d, data, in, out, ws);
+      Pairs::Run(d, data, in, out, ws, par);
     } else {
-      Mlal::Run(d, data, in, out, ws);
+      Mlal::Run(d, data, in, out, ws, par);
     }
   }
 };
