@@ -1,5 +1,7 @@
 // qk::ThreadPool: a pthreadpool, owned or the caller's. Without pthreadpool (a cross build),
 // every pool has one thread.
+#include "qkernels/ops.h"
+
 #if QK_HAVE_PTHREADPOOL
 #include <pthreadpool.h>
 #else
@@ -12,8 +14,6 @@ size_t pthreadpool_get_threads_count(pthreadpool*) { return 1; }
 #endif
 
 #include <utility>
-
-#include "qkernels/ops.h"
 
 namespace qk {
 

@@ -128,6 +128,9 @@ TEST_P(ThreadedConformance, EveryCasePassesOnEveryThreadCount) {
   const std::string& name = std::get<0>(GetParam());
   const Isa isa = std::get<1>(GetParam());
   const int threads = std::get<2>(GetParam());
+  if (ThreadPool(2).threads() == 1) {
+    GTEST_SKIP() << "built without pthreadpool (a cross build): every op runs on one thread";
+  }
   ASSERT_EQ(ThreadPool(threads).threads(), threads) << "the pool could not start its threads";
   qkv::File file;
   std::string error;

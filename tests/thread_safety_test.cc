@@ -128,6 +128,9 @@ TEST(ThreadSafety, PoolSplitsGiveTheOneThreadBytes) {
   ASSERT_TRUE(kSplitSmallOps);
   for (int threads : {2, 3, 4, 8}) {
     const ThreadPool pool(threads);
+    if (ThreadPool(2).threads() == 1) {
+      GTEST_SKIP() << "built without pthreadpool (a cross build): every op runs on one thread";
+    }
     ASSERT_EQ(pool.threads(), threads);
     std::vector<std::string> errors(2);
     std::vector<std::thread> callers;
