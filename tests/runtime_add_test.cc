@@ -218,6 +218,35 @@ TEST(AddOp, TfliteMicroVectors) {
             Quantize({-1, 1, 1, 1}, 1.f, 13));
 }
 
+// The threads' slices (SliceAdd along AddSplitDimension) put together give the whole op's bytes,
+// for broadcasts along different dimensions and for equal shapes (the flat arrays).
+TEST(AddOp, SlicesReassembleTheWholeOp) {
+  const std::vector<std::vector<int>> cases[] = {
+      {{2, 3, 1, 2}, {1, 1, 3, 2}, {2, 3, 3, 2}}, {{1, 5, 1, 3}, {1, 5, 4, 1}, {1, 5, 4, 3}},
+      {{1, 7, 9, 5}, {1, 7, 9, 5}, {1, 7, 9, 5}}, {{3}, {1}, {3}}};
+  for (const auto& c : cases) {
+    ops::AddParams p;
+    std::string error;
+    ASSERT_TRUE(ops::PrepareAddQuantization(0.1f, -3, 0.07f, 5, 0.15f, 2, 20, &p, &error));
+    ASSERT_TRUE(ops::PrepareBroadcast(c[0], c[1], c[2], &p, &error)) << error;
+    const std::vector<int8_t> x = Random<int8_t>(Elements(c[0])), y = Random<int8_t>(Elements(c[1]));
+    std::vector<int8_t> whole(Elements(c[2]));
+    ops::Add(p, x.data(), y.data(), whole.data());
+    const int extent = p.dims[ops::AddSplitDimension(p)];
+    for (int parts = 1; parts <= 5; ++parts) {
+      SCOPED_TRACE(testing::Message() << "output " << c[2].size() << "-D, " << parts << " parts");
+      std::vector<int8_t> out(whole.size(), int8_t(77));
+      for (int i = 0; i < parts; ++i) {
+        const int begin = extent * i / parts, end = extent * (i + 1) / parts;
+        if (begin == end) continue;
+        const ops::AddSlice s = ops::SliceAdd(p, begin, end);
+        ops::Add(s.params, x.data() + s.offset1, y.data() + s.offset2, out.data() + s.offset_out);
+      }
+      EXPECT_EQ(out, whole);
+    }
+  }
+}
+
 // add_test.cc QuantizedAddWithMixedBroadcastInt8.
 TEST(AddOp, TfliteMicroMixedBroadcast) {
   const std::vector<int8_t> x = Quantize(
