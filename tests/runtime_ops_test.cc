@@ -52,6 +52,39 @@ TEST(DataMovement, TransposeConcatenatePad) {
   EXPECT_EQ(pw, (std::vector<int16_t>{300, 1, 2, 300}));
 }
 
+// The threads' row ranges (PadRows along PadSplitDimension) put together give Pad's bytes.
+TEST(DataMovement, PadRowsReassemblePad) {
+  struct Case {
+    std::vector<int> dims, before, after;
+  };
+  const Case cases[] = {{{1, 4, 5, 3}, {0, 0, 0, 0}, {0, 1, 1, 0}},
+                        {{1, 3, 2, 2}, {0, 2, 1, 1}, {0, 1, 0, 2}},
+                        {{2, 3}, {1, 0}, {0, 2}},
+                        {{1, 1, 1, 4}, {0, 0, 0, 3}, {0, 0, 0, 1}}};
+  for (const Case& c : cases) {
+    size_t in_n = 1, out_n = 1;
+    for (size_t i = 0; i < c.dims.size(); ++i) {
+      in_n *= size_t(c.dims[i]);
+      out_n *= size_t(c.before[i] + c.dims[i] + c.after[i]);
+    }
+    std::vector<int16_t> x(in_n);
+    for (size_t i = 0; i < in_n; ++i) x[i] = int16_t(1000 + i);
+    const int16_t v = -7;
+    std::vector<int16_t> whole(out_n);
+    ops::Pad(c.dims, c.before, c.after, 2, &v, x.data(), whole.data());
+    const int d = ops::PadSplitDimension(c.dims, c.before, c.after);
+    const int extent = c.before[d] + c.dims[d] + c.after[d];
+    for (int parts = 1; parts <= 4; ++parts) {
+      std::vector<int16_t> out(out_n, int16_t(99));
+      for (int i = 0; i < parts; ++i) {
+        ops::PadRows(c.dims, c.before, c.after, 2, &v, x.data(), out.data(), d, extent * i / parts,
+                     extent * (i + 1) / parts);
+      }
+      EXPECT_EQ(out, whole) << c.dims.size() << "-D, split dimension " << d << ", " << parts;
+    }
+  }
+}
+
 TEST(Quantize, RequantizeAffineDequantize) {
   // uint8 (zp 0) -> int8 (zp -128) at equal scales: the xor-0x80 case.
   const uint8_t u[4] = {0, 1, 128, 255};
