@@ -13,6 +13,7 @@
 
 #include "runtime/ops/add.h"
 #include "tests/tflm_arith.h"
+#include "tests/xorshift.h"
 
 namespace qk {
 namespace rt {
@@ -189,20 +190,8 @@ std::vector<int8_t> Quantize(const std::vector<float>& v, float scale, int zp) {
   return out;
 }
 
-uint32_t g_state = 1;
-uint32_t Next() {
-  g_state ^= g_state << 13;
-  g_state ^= g_state >> 17;
-  g_state ^= g_state << 5;
-  return g_state;
-}
-
-template <typename T>
-std::vector<T> Random(size_t n) {
-  std::vector<T> v(n);
-  for (T& x : v) x = T(Next() >> (32 - 8 * sizeof(T)));
-  return v;
-}
+using test::Next;
+using test::Random;
 
 // ---- Tests -------------------------------------------------------------------------------
 
@@ -292,7 +281,7 @@ TEST(AddOp, HandWorkedTiesAndSaturation) {
 // int16 (left_shift 15, general scales: TFLite Micro never takes the power-of-two path), equal
 // and different quantization, element-wise and broadcast, against the transcription.
 TEST(AddOp, Int16MatchesTheTranscription) {
-  g_state = 3;
+  test::Seed(3);
   const std::vector<std::vector<int>> a = {{2, 3, 4}, {2, 3, 4}, {3, 1}, {5}, {}};
   const std::vector<std::vector<int>> b = {{2, 3, 4}, {1, 3, 1}, {1, 4}, {1}, {2, 2}};
   const std::vector<std::vector<int>> o = {{2, 3, 4}, {2, 3, 4}, {3, 4}, {5}, {2, 2}};
@@ -315,7 +304,7 @@ TEST(AddOp, Int16MatchesTheTranscription) {
 // quantization, int8 and uint8, against the transcription.
 TEST(AddOp, RandomBroadcastsMatchTheTranscription) {
   for (uint32_t seed = 1; seed <= 300; ++seed) {
-    g_state = seed * 2246822519u;
+    test::Seed(seed * 2246822519u);
     const int rank = 1 + int(Next() % 6);
     std::vector<int> so(rank), s1, s2;
     for (int& d : so) d = Next() % 30 == 0 ? 0 : 1 + int(Next() % 4);

@@ -18,6 +18,7 @@
 #include "runtime/ops/fixedpoint.h"
 #include "runtime/ops/quantize.h"
 #include "tests/tflm_arith.h"
+#include "tests/xorshift.h"
 
 #if __has_include(<gemmlowp/fixedpoint/fixedpoint.h>)
 #include <gemmlowp/fixedpoint/fixedpoint.h>
@@ -182,13 +183,8 @@ TEST(Quantize, Int32Requantization) {
 TEST(FixedPoint, MatchesGemmlowp) {
   using F5 = gemmlowp::FixedPoint<int32_t, 5>;
   using F0 = gemmlowp::FixedPoint<int32_t, 0>;
-  uint32_t s = 12345;
-  auto next = [&s] {
-    s ^= s << 13;
-    s ^= s >> 17;
-    s ^= s << 5;
-    return s;
-  };
+  test::XorShift32 rng{12345};
+  auto next = [&rng] { return rng.Next(); };
   for (int i = 0; i < 200000; ++i) {
     int32_t a = -int32_t(next() & 0x7FFFFFFF);
     if (i < 4096) a = -i * 65536;  // a grid including 0 and the Q5.26 integers
