@@ -218,7 +218,8 @@ TEST(AddOp, SlicesReassembleTheWholeOp) {
     std::string error;
     ASSERT_TRUE(ops::PrepareAddQuantization(0.1f, -3, 0.07f, 5, 0.15f, 2, 20, &p, &error));
     ASSERT_TRUE(ops::PrepareBroadcast(c[0], c[1], c[2], &p, &error)) << error;
-    const std::vector<int8_t> x = Random<int8_t>(Elements(c[0])), y = Random<int8_t>(Elements(c[1]));
+    const std::vector<int8_t> x = Random<int8_t>(Elements(c[0]));
+    const std::vector<int8_t> y = Random<int8_t>(Elements(c[1]));
     std::vector<int8_t> whole(Elements(c[2]));
     ops::Add(p, x.data(), y.data(), whole.data());
     const int extent = p.dims[ops::AddSplitDimension(p)];

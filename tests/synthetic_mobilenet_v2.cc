@@ -175,7 +175,9 @@ Layer Net::Weighted(Kind kind, int in, int cout, int fan_in, int k, int stride, 
   const double std_dev = std::sqrt((relu6 ? 2.0 : 1.0) / fan_in) * (per_tensor ? 3.0 : 1.0);
   for (int c = 0; c < cout; ++c) {
     const double factor = 0.5 + rng_.Uniform();
-    for (int i = 0; i < per_out; ++i) real[size_t(c) * per_out + i] = rng_.Gauss() * std_dev * factor;
+    for (int i = 0; i < per_out; ++i) {
+      real[size_t(c) * per_out + i] = rng_.Gauss() * std_dev * factor;
+    }
   }
   auto max_abs = [&](size_t begin, size_t end) {
     double m = 1e-12;
@@ -196,7 +198,9 @@ Layer Net::Weighted(Kind kind, int in, int cout, int fan_in, int k, int stride, 
   if (kind == Kind::kDepthwise) {  // [c][tap] -> [tap][c]
     std::vector<int8_t> t(l.weights.size());
     for (int c = 0; c < cout; ++c)
-      for (int i = 0; i < per_out; ++i) t[size_t(i) * cout + c] = l.weights[size_t(c) * per_out + i];
+      for (int i = 0; i < per_out; ++i) {
+        t[size_t(i) * cout + c] = l.weights[size_t(c) * per_out + i];
+      }
     l.weights = std::move(t);
   }
   for (int c = 0; c < cout; ++c) l.bias.push_back(0.4 * rng_.Uniform() - 0.2);
@@ -269,9 +273,10 @@ std::vector<uint8_t> Net::Build() const {
     const int8_t act = l.relu6 ? 3 : 0;  // RELU6 / NONE
     const int cout = acts_[l.out].shape.back();
     if (l.kind == Kind::kConv || l.kind == Kind::kDepthwise || l.kind == Kind::kFc) {
-      std::vector<int> wshape = l.kind == Kind::kConv ? std::vector<int>{cout, l.k, l.k, in.shape[3]}
-                                : l.kind == Kind::kDepthwise ? std::vector<int>{1, l.k, l.k, cout}
-                                                             : std::vector<int>{cout, in.shape[1]};
+      const std::vector<int> wshape =
+          l.kind == Kind::kConv        ? std::vector<int>{cout, l.k, l.k, in.shape[3]}
+          : l.kind == Kind::kDepthwise ? std::vector<int>{1, l.k, l.k, cout}
+                                       : std::vector<int>{cout, in.shape[1]};
       const int qdim = l.kind == Kind::kDepthwise ? 3 : 0;
       std::vector<int32_t> bias(cout);
       std::vector<float> bias_scales(l.w_scales.size());

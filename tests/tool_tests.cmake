@@ -154,7 +154,9 @@ if(TARGET qk-make-synthetic-mobilenet-v2)
       set(outputs --compare ${qk_synth}/output_t1.bin)
       set(check -DGOLDEN_DIR=${qk_synth}/dump_t1 "-DEXPECT_REGEX=output 0 identical to")
     endif()
-    string(REPLACE ";" "|" args "${qk_synth}/model.tflite;--threads;${threads};--input;${qk_synth}/image.bin;${outputs};--dump;${qk_synth}/dump_t${threads}")
+    set(args ${qk_synth}/model.tflite --threads ${threads} --input ${qk_synth}/image.bin
+             ${outputs} --dump ${qk_synth}/dump_t${threads})
+    string(REPLACE ";" "|" args "${args}")
     add_test(NAME qk_run_synthetic_mobilenet_v2_t${threads}
              COMMAND ${CMAKE_COMMAND} -DTOOL=$<TARGET_FILE:qk-run> "-DEMULATOR=${qk_emulator}"
                      "-DARGS=${args}" -DEXPECT_RC=0 -DDUMP_DIR=${qk_synth}/dump_t${threads}

@@ -37,7 +37,9 @@ void AddImpl(const AddParams& p, const T* in1, const T* in2, T* out) {
   };
   const size_t len = size_t(p.dims[5]), step1 = p.stride1[5], step2 = p.stride2[5];
   ForEachAddRow(p, [&](size_t base1, size_t base2, size_t o) {
-    for (size_t i = 0; i < len; ++i) out[o + i] = one(in1[base1 + i * step1], in2[base2 + i * step2]);
+    for (size_t i = 0; i < len; ++i) {
+      out[o + i] = one(in1[base1 + i * step1], in2[base2 + i * step2]);
+    }
   });
 }
 
