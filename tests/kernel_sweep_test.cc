@@ -386,7 +386,8 @@ TEST_P(KernelSweep, ShapesAroundTileEdges) {
   }
   ASSERT_GT(tally.cases, 0) << "no sweep shape selects row " << Row().name
                             << ": add a shape its `applies` accepts";
-  std::printf("[ sweep    ] %s: %d cases\n", Row().name, tally.cases);
+  std::printf("[ sweep    ] %s%s: %d cases\n", Row().name,
+              IsaEmulated(Row().isa) ? " (emulated by SIMDe)" : "", tally.cases);
   // A case whose outputs are all clamped tests nothing: the random cases must spread out.
   EXPECT_LT(tally.clamped, tally.outputs * 6 / 10)
       << "random cases are mostly clamped: the generator's scale is wrong for " << Row().name;
@@ -401,7 +402,8 @@ TEST_P(KernelSweep, ExtremeValues) {
     if (::testing::Test::HasFailure()) break;
   }
   ASSERT_GT(tally.cases, 0) << "no extreme-value shape selects row " << Row().name;
-  std::printf("[ extreme  ] %s: %d cases\n", Row().name, tally.cases);
+  std::printf("[ extreme  ] %s%s: %d cases\n", Row().name,
+              IsaEmulated(Row().isa) ? " (emulated by SIMDe)" : "", tally.cases);
 }
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(KernelSweep);
@@ -436,7 +438,8 @@ TEST(KernelSweepCoverage, EveryHostIsaRan) {
       EXPECT_GT(tally.cases, 0) << "row " << row.name << " never ran";
       ran += tally.cases;
     }
-    std::printf("[ coverage ] %s: %d cases ran\n", IsaName(isa), ran);
+    std::printf("[ coverage ] %s%s: %d cases ran\n", IsaName(isa),
+                IsaEmulated(isa) ? " (emulated by SIMDe)" : "", ran);
     EXPECT_GT(ran, 0) << IsaName(isa) << " is supported here but ran no case";
     ran_isas += ran > 0;
   }
