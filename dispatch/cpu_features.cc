@@ -63,6 +63,11 @@ CpuFeatures Detect() {
   f.avx512vnni = f.avx2 && cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
                  cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512dq() &&
                  cpuinfo_has_x86_avx512vnni();
+#if defined(QK_EMULATE_AVX512VNNI)
+  // The verification build (cmake/QkIsa.cmake, QK_EMULATE_AVX512): its avx512vnni kernels are
+  // SIMDe code compiled for AVX2 + FMA, so they run wherever the avx2 ones do.
+  f.avx512vnni = f.avx2;
+#endif
 #endif
 #if defined(__aarch64__)
   f.neon = cpuinfo_has_arm_neon();

@@ -120,6 +120,15 @@ bool IsaSupported(Isa isa) {
   }
 }
 
+bool IsaEmulated(Isa isa) {
+#if defined(QK_EMULATE_AVX512VNNI)
+  return isa == Isa::kAvx512Vnni;
+#else
+  (void)isa;
+  return false;
+#endif
+}
+
 std::vector<Isa> CompiledIsas() {
   std::vector<Isa> out;
   for (const IsaInfo& info : kIsaInfos) {

@@ -380,6 +380,32 @@ bool BuildDequantize(const BuildInputs& in, BuiltOp* out, std::string* error) {
   return true;
 }
 
+// An ADD below this many output elements per thread stays on fewer threads.
+constexpr double kAddPartElements = 4096;
+
+void AddOn(const ops::VecOps* vec, const ops::AddParams& p, const int8_t* x, const int8_t* y,
+           int8_t* z) {
+  if (vec != nullptr) vec->add_s8(p, x, y, z);
+  else ops::Add(p, x, y, z);
+}
+void AddOn(const ops::VecOps* vec, const ops::AddParams& p, const uint8_t* x, const uint8_t* y,
+           uint8_t* z) {
+  if (vec != nullptr) vec->add_u8(p, x, y, z);
+  else ops::Add(p, x, y, z);
+}
+void AddOn(const ops::VecOps*, const ops::AddParams& p, const int16_t* x, const int16_t* y,
+           int16_t* z) {
+  ops::Add(p, x, y, z);
+}
+
+// One thread's slice of an ADD (ops::SliceAdd), on the vector ops when there are some.
+template <typename T>
+void RunAddSlice(const ops::AddSlice& s, const ops::VecOps* vec, const void* x, const void* y,
+                 void* z) {
+  AddOn(vec, s.params, static_cast<const T*>(x) + s.offset1, static_cast<const T*>(y) + s.offset2,
+        static_cast<T*>(z) + s.offset_out);
+}
+
 bool BuildAdd(const BuildInputs& in, BuiltOp* out, std::string* error) {
   if (!CheckInputCount(in, 2, 2, error)) return false;
   const int a = in.op->inputs[0], b = in.op->inputs[1], output = in.op->outputs[0];
@@ -405,24 +431,32 @@ bool BuildAdd(const BuildInputs& in, BuiltOp* out, std::string* error) {
   if (!ActivationRange(in, in.op->options.activation, to, &p.act_min, &p.act_max, error)) {
     return false;
   }
+  // The threads' slices, fixed here: ranges of the outermost dimension above size 1 (of the flat
+  // arrays in 64-element steps when the shapes are equal), each at least kAddPartElements.
+  const int dim = ops::AddSplitDimension(p);
+  const int extent = p.dims[dim];
+  const size_t elements = to.elements();
+  const int parts = ::qk::internal::PartsFor(ParallelOf(in.ctx), double(elements),
+                                             kAddPartElements);
+  auto slices = std::make_shared<std::vector<ops::AddSlice>>();
+  for (int i = 0; i < parts; ++i) {
+    int64_t begin, end;
+    ::qk::internal::PartRange(extent, parts, i, dim == ops::kMaxBroadcastRank - 1 ? 64 : 1, &begin,
+                              &end);
+    if (begin < end) slices->push_back(ops::SliceAdd(p, int(begin), int(end)));
+  }
   RunContext* ctx = in.ctx;
-  auto params = std::make_shared<ops::AddParams>(p);
   const ops::VecOps* vec = UseVecOps(in, IsEightBit(type), out);
-  out->run = [ctx, params, a, b, output, type, vec](std::string*) {
+  out->run = [ctx, slices, a, b, output, type, vec](std::string*) {
     const void* x = ctx->data[a];
     const void* y = ctx->data[b];
     void* z = ctx->data[output];
-    if (vec != nullptr && type == TensorType::kInt8) {
-      vec->add_s8(*params, (const int8_t*)x, (const int8_t*)y, (int8_t*)z);
-    } else if (vec != nullptr) {
-      vec->add_u8(*params, (const uint8_t*)x, (const uint8_t*)y, (uint8_t*)z);
-    } else if (type == TensorType::kInt8) {
-      ops::Add(*params, (const int8_t*)x, (const int8_t*)y, (int8_t*)z);
-    } else if (type == TensorType::kInt16) {
-      ops::Add(*params, (const int16_t*)x, (const int16_t*)y, (int16_t*)z);
-    } else {
-      ops::Add(*params, (const uint8_t*)x, (const uint8_t*)y, (uint8_t*)z);
-    }
+    ::qk::internal::ParallelFor(ParallelOf(ctx), slices->size(), [&](size_t i) {
+      const ops::AddSlice& s = (*slices)[i];
+      if (type == TensorType::kInt8) RunAddSlice<int8_t>(s, vec, x, y, z);
+      else if (type == TensorType::kInt16) RunAddSlice<int16_t>(s, nullptr, x, y, z);
+      else RunAddSlice<uint8_t>(s, vec, x, y, z);
+    });
     return true;
   };
   return true;

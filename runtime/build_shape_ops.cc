@@ -72,6 +72,9 @@ bool BuildReshape(const BuildInputs& in, BuiltOp* out, std::string* error) {
   return true;
 }
 
+// A PAD below this many output bytes per thread stays on fewer threads.
+constexpr double kPadPartBytes = 32768;
+
 bool BuildPad(const BuildInputs& in, bool v2, BuiltOp* out, std::string* error) {
   if (!CheckInputCount(in, 2, v2 ? 3 : 2, error)) return false;
   const int input = in.op->inputs[0], output = in.op->outputs[0];
@@ -122,8 +125,26 @@ bool BuildPad(const BuildInputs& in, bool v2, BuiltOp* out, std::string* error) 
   RunContext* ctx = in.ctx;
   const std::vector<int> dims = ti.shape;
   const size_t es = TensorTypeSize(ti.type);
-  out->run = [ctx, dims, before, after, es, value, input, output](std::string*) {
-    ops::Pad(dims, before, after, es, value->data(), ctx->data[input], ctx->data[output]);
+  // Threads take ranges of the first output dimension above size 1 (rows, for a batch of one),
+  // each at least kPadPartBytes of output.
+  if (rank == 0) {
+    out->run = [ctx, es, value, input, output](std::string*) {
+      ops::Pad({}, {}, {}, es, value->data(), ctx->data[input], ctx->data[output]);
+      return true;
+    };
+    return true;
+  }
+  const int d = ops::PadSplitDimension(dims, before, after);
+  const int extent = before[d] + dims[d] + after[d];
+  const int parts = ::qk::internal::PartsFor(ParallelOf(ctx), double(to.bytes()), kPadPartBytes);
+  out->run = [ctx, dims, before, after, es, value, input, output, d, extent,
+              parts](std::string*) {
+    ::qk::internal::ParallelFor(ParallelOf(ctx), size_t(parts), [&](size_t i) {
+      int64_t begin, end;
+      ::qk::internal::PartRange(extent, parts, int(i), 1, &begin, &end);
+      ops::PadRows(dims, before, after, es, value->data(), ctx->data[input], ctx->data[output], d,
+                   int(begin), int(end));
+    });
     return true;
   };
   return true;

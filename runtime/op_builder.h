@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.h"
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
 
@@ -23,6 +24,14 @@ struct RunContext {
   const ThreadPool* pool = nullptr;  // what packed ops split over (nullptr: one thread)
   int threads = 1;                   // the pool's threads: the workspace holds their slices
 };
+
+// The kernels' thread split (core/parallel.h) for the runtime's own ops: the interpreter's pool.
+inline ::qk::internal::Parallel ParallelOf(const RunContext* ctx) {
+  ::qk::internal::Parallel par;
+  par.pool = ctx->pool != nullptr ? ctx->pool->get() : nullptr;
+  par.threads = ctx->threads;
+  return par;
+}
 
 using Step = std::function<bool(std::string* error)>;
 

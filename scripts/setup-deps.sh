@@ -14,7 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 native=(cmake g++ make pkg-config libxsimd-dev libcpuinfo-dev libgtest-dev libgmock-dev
         libbenchmark-dev libflatbuffers-dev flatbuffers-compiler zlib1g-dev
         libdnnl-dev libxnnpack-dev libpthreadpool-dev libgemmlowp-dev python3 python3-matplotlib
-        clang-14 libclang-rt-14-dev qemu-user)
+        clang-14 libclang-rt-14-dev qemu-user libsimde-dev)
 arm=(g++-aarch64-linux-gnu llvm-16 libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
      libcpuinfo0:arm64 libxsimd-dev:arm64 zlib1g-dev:arm64 libflatbuffers-dev:arm64)
 

@@ -392,7 +392,8 @@ TEST_P(KernelSweep, ShapesAroundTileEdges) {
   }
   ASSERT_GT(tally.cases, 0) << "no sweep shape selects row " << Row().name
                             << ": add a shape its `applies` accepts";
-  std::printf("[ sweep    ] %s: %d cases\n", Row().name, tally.cases);
+  std::printf("[ sweep    ] %s%s: %d cases\n", Row().name,
+              IsaEmulated(Row().isa) ? " (emulated by SIMDe)" : "", tally.cases);
   // The NEON int8 GEMM rows pack weights in [-127, 127] for the core class dispatch reports
   // (QK_ARM_CORE_CLASS forces it): the 2x8c16 tile (pack variant 1) for out-of-order cores, the
   // 4x4c16 one (variant 2) for in-order cores; other weights take the int16 path (variant 0).
@@ -421,7 +422,8 @@ TEST_P(KernelSweep, ExtremeValues) {
     if (::testing::Test::HasFailure()) break;
   }
   ASSERT_GT(tally.cases, 0) << "no extreme-value shape selects row " << Row().name;
-  std::printf("[ extreme  ] %s: %d cases\n", Row().name, tally.cases);
+  std::printf("[ extreme  ] %s%s: %d cases\n", Row().name,
+              IsaEmulated(Row().isa) ? " (emulated by SIMDe)" : "", tally.cases);
 }
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(KernelSweep);
@@ -456,7 +458,8 @@ TEST(KernelSweepCoverage, EveryHostIsaRan) {
       EXPECT_GT(tally.cases, 0) << "row " << row.name << " never ran";
       ran += tally.cases;
     }
-    std::printf("[ coverage ] %s: %d cases ran\n", IsaName(isa), ran);
+    std::printf("[ coverage ] %s%s: %d cases ran\n", IsaName(isa),
+                IsaEmulated(isa) ? " (emulated by SIMDe)" : "", ran);
     EXPECT_GT(ran, 0) << IsaName(isa) << " is supported here but ran no case";
     ran_isas += ran > 0;
   }

@@ -13,6 +13,7 @@
 
 #include "runtime/ops/add.h"
 #include "tests/tflm_arith.h"
+#include "tests/xorshift.h"
 
 namespace qk {
 namespace rt {
@@ -189,20 +190,8 @@ std::vector<int8_t> Quantize(const std::vector<float>& v, float scale, int zp) {
   return out;
 }
 
-uint32_t g_state = 1;
-uint32_t Next() {
-  g_state ^= g_state << 13;
-  g_state ^= g_state >> 17;
-  g_state ^= g_state << 5;
-  return g_state;
-}
-
-template <typename T>
-std::vector<T> Random(size_t n) {
-  std::vector<T> v(n);
-  for (T& x : v) x = T(Next() >> (32 - 8 * sizeof(T)));
-  return v;
-}
+using test::Next;
+using test::Random;
 
 // ---- Tests -------------------------------------------------------------------------------
 
@@ -216,6 +205,36 @@ TEST(AddOp, TfliteMicroVectors) {
   // RELU_N1_TO_1: range [13 + round(-1 / 1), 13 + round(1 / 1)].
   EXPECT_EQ(OurAdd(s, x, {0.25f, -10}, s, y, {0.5f, 4}, s, {1.f, 13}, 12, 14),
             Quantize({-1, 1, 1, 1}, 1.f, 13));
+}
+
+// The threads' slices (SliceAdd along AddSplitDimension) put together give the whole op's bytes,
+// for broadcasts along different dimensions and for equal shapes (the flat arrays).
+TEST(AddOp, SlicesReassembleTheWholeOp) {
+  const std::vector<std::vector<int>> cases[] = {
+      {{2, 3, 1, 2}, {1, 1, 3, 2}, {2, 3, 3, 2}}, {{1, 5, 1, 3}, {1, 5, 4, 1}, {1, 5, 4, 3}},
+      {{1, 7, 9, 5}, {1, 7, 9, 5}, {1, 7, 9, 5}}, {{3}, {1}, {3}}};
+  for (const auto& c : cases) {
+    ops::AddParams p;
+    std::string error;
+    ASSERT_TRUE(ops::PrepareAddQuantization(0.1f, -3, 0.07f, 5, 0.15f, 2, 20, &p, &error));
+    ASSERT_TRUE(ops::PrepareBroadcast(c[0], c[1], c[2], &p, &error)) << error;
+    const std::vector<int8_t> x = Random<int8_t>(Elements(c[0]));
+    const std::vector<int8_t> y = Random<int8_t>(Elements(c[1]));
+    std::vector<int8_t> whole(Elements(c[2]));
+    ops::Add(p, x.data(), y.data(), whole.data());
+    const int extent = p.dims[ops::AddSplitDimension(p)];
+    for (int parts = 1; parts <= 5; ++parts) {
+      SCOPED_TRACE(testing::Message() << "output " << c[2].size() << "-D, " << parts << " parts");
+      std::vector<int8_t> out(whole.size(), int8_t(77));
+      for (int i = 0; i < parts; ++i) {
+        const int begin = extent * i / parts, end = extent * (i + 1) / parts;
+        if (begin == end) continue;
+        const ops::AddSlice s = ops::SliceAdd(p, begin, end);
+        ops::Add(s.params, x.data() + s.offset1, y.data() + s.offset2, out.data() + s.offset_out);
+      }
+      EXPECT_EQ(out, whole);
+    }
+  }
 }
 
 // add_test.cc QuantizedAddWithMixedBroadcastInt8.
@@ -263,7 +282,7 @@ TEST(AddOp, HandWorkedTiesAndSaturation) {
 // int16 (left_shift 15, general scales: TFLite Micro never takes the power-of-two path), equal
 // and different quantization, element-wise and broadcast, against the transcription.
 TEST(AddOp, Int16MatchesTheTranscription) {
-  g_state = 3;
+  test::Seed(3);
   const std::vector<std::vector<int>> a = {{2, 3, 4}, {2, 3, 4}, {3, 1}, {5}, {}};
   const std::vector<std::vector<int>> b = {{2, 3, 4}, {1, 3, 1}, {1, 4}, {1}, {2, 2}};
   const std::vector<std::vector<int>> o = {{2, 3, 4}, {2, 3, 4}, {3, 4}, {5}, {2, 2}};
@@ -286,7 +305,7 @@ TEST(AddOp, Int16MatchesTheTranscription) {
 // quantization, int8 and uint8, against the transcription.
 TEST(AddOp, RandomBroadcastsMatchTheTranscription) {
   for (uint32_t seed = 1; seed <= 300; ++seed) {
-    g_state = seed * 2246822519u;
+    test::Seed(seed * 2246822519u);
     const int rank = 1 + int(Next() % 6);
     std::vector<int> so(rank), s1, s2;
     for (int& d : so) d = Next() % 30 == 0 ? 0 : 1 + int(Next() % 4);

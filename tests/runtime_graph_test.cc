@@ -16,6 +16,7 @@
 #include "tests/tflite_builder.h"
 #include "tests/tflm_arith.h"
 #include "tests/tflm_reduce.h"
+#include "tests/xorshift.h"
 
 namespace qk {
 namespace {
@@ -85,13 +86,7 @@ bool RunModel(const ModelSpec& spec, const std::vector<In>& input, std::vector<O
   return true;
 }
 
-uint32_t g_state = 1;
-uint32_t Next() {
-  g_state ^= g_state << 13;
-  g_state ^= g_state >> 17;
-  g_state ^= g_state << 5;
-  return g_state;
-}
+using test::Next;
 
 // MobileNetV2's global average pool through the interpreter, with and without keep_dims.
 TEST(GraphMean, GlobalAveragePool7x7x1280) {
@@ -105,7 +100,7 @@ TEST(GraphMean, GlobalAveragePool7x7x1280) {
     s.ops = {Op(40, 0, {0, 1}, {2}, Reducer(keep_dims))};
     s.inputs = {0};
     s.outputs = {2};
-    g_state = 11;
+    test::Seed(11);
     std::vector<int8_t> x(7 * 7 * 1280);
     for (int8_t& v : x) v = int8_t(Next() >> 24);
     for (int i = 0; i < 49; ++i) x[size_t(i) * 1280 + 1] = i == 17 ? 40 : 10;  // -> 11 by hand
@@ -127,7 +122,7 @@ TEST(GraphMean, Int16KeepDims) {
   s.ops = {Op(40, 0, {0, 1}, {2}, Reducer(true))};
   s.inputs = {0};
   s.outputs = {2};
-  g_state = 5;
+  test::Seed(5);
   std::vector<int16_t> x(24);
   for (int16_t& v : x) v = int16_t(Next() >> 16);
   std::vector<int16_t> y(3), want(3);

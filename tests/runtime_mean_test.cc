@@ -14,6 +14,7 @@
 #include "runtime/ops/mean.h"
 #include "tests/tflm_arith.h"
 #include "tests/tflm_reduce.h"
+#include "tests/xorshift.h"
 
 namespace qk {
 namespace rt {
@@ -65,20 +66,8 @@ std::vector<T> TflmMean(const std::vector<int>& dims, const std::vector<int>& ax
   return out;
 }
 
-uint32_t g_state = 1;
-uint32_t Next() {  // xorshift32
-  g_state ^= g_state << 13;
-  g_state ^= g_state >> 17;
-  g_state ^= g_state << 5;
-  return g_state;
-}
-
-template <typename T>
-std::vector<T> Random(size_t n) {
-  std::vector<T> v(n);
-  for (T& x : v) x = T(Next() >> (32 - 8 * sizeof(T)));
-  return v;
-}
+using test::Next;
+using test::Random;
 
 size_t Elements(const std::vector<int>& dims) {
   size_t n = 1;
@@ -102,7 +91,7 @@ TEST(MeanOp, GlobalAveragePool7x7x1280EqualQuantization) {
   EXPECT_EQ(p.multiplier, 701219150);
   EXPECT_EQ(p.shift, -4);
 
-  g_state = 1;
+  test::Seed(1);
   std::vector<int8_t> x = Random<int8_t>(Elements(dims));
   // Hand-worked channels. Channel 0: every value 0: sum(q - zp) = 49 * 9 = 441; SRDHM(441, M) =
   // 144 (441 * M = 9 * 2^35 - 162), RDBP(144, 4) = 9, 9 - 9 = 0.
@@ -160,7 +149,7 @@ TEST(MeanOp, SaturatesToTheOutputType) {
 TEST(MeanOp, EveryAxisSetMatchesTheTranscription) {
   const std::vector<int> dims = {2, 3, 4, 5};
   const Quant q{0.3f, -7, 0.11f, 4};
-  g_state = 7;
+  test::Seed(7);
   const std::vector<int8_t> x = Random<int8_t>(Elements(dims));
   for (int mask = 0; mask < 16; ++mask) {
     std::vector<int> axis;
@@ -177,7 +166,7 @@ TEST(MeanOp, EveryAxisSetMatchesTheTranscription) {
 // points, int8 and int16, against the transcription.
 TEST(MeanOp, RandomCasesMatchTheTranscription) {
   for (uint32_t seed = 1; seed <= 400; ++seed) {
-    g_state = seed * 2654435761u;
+    test::Seed(seed * 2654435761u);
     const int rank = int(Next() % 6);
     std::vector<int> dims(rank);
     for (int& d : dims) d = Next() % 20 == 0 ? 0 : 1 + int(Next() % 5);

@@ -18,6 +18,7 @@
 #include "runtime/ops/fixedpoint.h"
 #include "runtime/ops/quantize.h"
 #include "tests/tflm_arith.h"
+#include "tests/xorshift.h"
 
 #if __has_include(<gemmlowp/fixedpoint/fixedpoint.h>)
 #include <gemmlowp/fixedpoint/fixedpoint.h>
@@ -50,6 +51,39 @@ TEST(DataMovement, TransposeConcatenatePad) {
   const int16_t wv = 300;
   ops::Pad({2}, {1}, {1}, 2, &wv, wide.data(), pw.data());
   EXPECT_EQ(pw, (std::vector<int16_t>{300, 1, 2, 300}));
+}
+
+// The threads' row ranges (PadRows along PadSplitDimension) put together give Pad's bytes.
+TEST(DataMovement, PadRowsReassemblePad) {
+  struct Case {
+    std::vector<int> dims, before, after;
+  };
+  const Case cases[] = {{{1, 4, 5, 3}, {0, 0, 0, 0}, {0, 1, 1, 0}},
+                        {{1, 3, 2, 2}, {0, 2, 1, 1}, {0, 1, 0, 2}},
+                        {{2, 3}, {1, 0}, {0, 2}},
+                        {{1, 1, 1, 4}, {0, 0, 0, 3}, {0, 0, 0, 1}}};
+  for (const Case& c : cases) {
+    size_t in_n = 1, out_n = 1;
+    for (size_t i = 0; i < c.dims.size(); ++i) {
+      in_n *= size_t(c.dims[i]);
+      out_n *= size_t(c.before[i] + c.dims[i] + c.after[i]);
+    }
+    std::vector<int16_t> x(in_n);
+    for (size_t i = 0; i < in_n; ++i) x[i] = int16_t(1000 + i);
+    const int16_t v = -7;
+    std::vector<int16_t> whole(out_n);
+    ops::Pad(c.dims, c.before, c.after, 2, &v, x.data(), whole.data());
+    const int d = ops::PadSplitDimension(c.dims, c.before, c.after);
+    const int extent = c.before[d] + c.dims[d] + c.after[d];
+    for (int parts = 1; parts <= 4; ++parts) {
+      std::vector<int16_t> out(out_n, int16_t(99));
+      for (int i = 0; i < parts; ++i) {
+        ops::PadRows(c.dims, c.before, c.after, 2, &v, x.data(), out.data(), d, extent * i / parts,
+                     extent * (i + 1) / parts);
+      }
+      EXPECT_EQ(out, whole) << c.dims.size() << "-D, split dimension " << d << ", " << parts;
+    }
+  }
 }
 
 TEST(Quantize, RequantizeAffineDequantize) {
@@ -149,13 +183,8 @@ TEST(Quantize, Int32Requantization) {
 TEST(FixedPoint, MatchesGemmlowp) {
   using F5 = gemmlowp::FixedPoint<int32_t, 5>;
   using F0 = gemmlowp::FixedPoint<int32_t, 0>;
-  uint32_t s = 12345;
-  auto next = [&s] {
-    s ^= s << 13;
-    s ^= s >> 17;
-    s ^= s << 5;
-    return s;
-  };
+  test::XorShift32 rng{12345};
+  auto next = [&rng] { return rng.Next(); };
   for (int i = 0; i < 200000; ++i) {
     int32_t a = -int32_t(next() & 0x7FFFFFFF);
     if (i < 4096) a = -i * 65536;  // a grid including 0 and the Q5.26 integers

@@ -16,6 +16,7 @@
 
 #include "runtime/ops/pooling.h"
 #include "runtime/ops/softmax.h"
+#include "tests/xorshift.h"
 
 #if __has_include(<gemmlowp/fixedpoint/fixedpoint.h>)
 #include <gemmlowp/fixedpoint/fixedpoint.h>
@@ -26,13 +27,7 @@ namespace qk {
 namespace rt {
 namespace {
 
-uint32_t g_state = 1;
-uint32_t Next() {
-  g_state ^= g_state << 13;
-  g_state ^= g_state >> 17;
-  g_state ^= g_state << 5;
-  return g_state;
-}
+using test::Next;
 
 // ---- Pooling -----------------------------------------------------------------------------
 
@@ -140,7 +135,7 @@ TEST(Pooling, Int16HandWorkedAndClamped) {
 // than the image) against the transcription, int8 and int16.
 TEST(Pooling, RandomGeometriesMatchTheTranscription) {
   for (uint32_t seed = 1; seed <= 200; ++seed) {
-    g_state = seed * 747796405u;
+    test::Seed(seed * 747796405u);
     const int in_h = 1 + int(Next() % 9), in_w = 1 + int(Next() % 9), c = 1 + int(Next() % 4);
     const int fh = 1 + int(Next() % 5), fw = 1 + int(Next() % 5);
     const int sh = 1 + int(Next() % 4), sw = 1 + int(Next() % 4);
@@ -272,7 +267,7 @@ void CheckSoftmax(const ops::SoftmaxParams& p, const std::vector<In>& x) {
 // int8 -> int8, int8 -> int16 and uint8 -> uint8 on random rows, betas and input scales.
 TEST(Softmax, MatchesTheTranscription) {
   for (uint32_t seed = 1; seed <= 200; ++seed) {
-    g_state = seed * 2891336453u;
+    test::Seed(seed * 2891336453u);
     ops::SoftmaxParams p;
     std::string error;
     const float beta = float(0.25 + (Next() % 400) / 100.0);

@@ -20,18 +20,13 @@
 #include "runtime/ops/pooling.h"
 #include "runtime/ops/quantize.h"
 #include "runtime/ops/simd.h"
+#include "tests/xorshift.h"
 
 namespace qk {
 namespace rt {
 namespace {
 
-uint32_t g_state = 1;
-uint32_t Next() {
-  g_state ^= g_state << 13;
-  g_state ^= g_state >> 17;
-  g_state ^= g_state << 5;
-  return g_state;
-}
+using test::Next;
 int Uniform(int lo, int hi) { return lo + int(Next() % uint32_t(hi - lo + 1)); }
 
 // Every vector build this host must run; a missing expected build is a failure, not a skip.

@@ -15,6 +15,7 @@
 #include "tests/shared_data.h"
 #include "tests/tflite_builder.h"
 #include "tflite_subset_generated.h"
+#include "tests/xorshift.h"
 
 namespace qk {
 namespace {
@@ -171,13 +172,8 @@ TEST(DamagedModel, CorruptedBytesNeverCrash) {
   const std::vector<uint8_t> bytes =
       test::ReadBytes(shared + "/models/mnist_int8io/mnist_model_quantized.tflite");
   ASSERT_FALSE(bytes.empty());
-  uint32_t x = 1;
-  auto next = [&x] {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return x;
-  };
+  test::XorShift32 rng;
+  auto next = [&rng] { return rng.Next(); };
   size_t refused = 0, tried = 0;
   // Every byte of the flatbuffer's structure (the first 2 KB and the last 2 KB hold the tables),
   // and random positions in between, each set to a few values.

@@ -3,8 +3,8 @@
 #   -DTOOL=<path> [-DEMULATOR=<|-separated command>] -DARGS=<|-separated arguments> -DEXPECT_RC=<n>
 #   [-DEXPECT_REGEX=<regex>]
 #   [-DNEEDS_SHARED=<dir>] (skip, printing SKIPPED, when absent unless QK_REQUIRE_SHARED=1)
-#   [-DDUMP_DIR=<dir> -DGOLDEN_DIR=<dir>] (after the run, every golden file must be in DUMP_DIR
-#   with identical bytes)
+#   [-DDUMP_DIR=<dir>] (emptied before the run) [-DGOLDEN_DIR=<dir>] (after the run, every golden
+#   file must be in DUMP_DIR with identical bytes)
 if(DEFINED NEEDS_SHARED AND NOT EXISTS "${NEEDS_SHARED}")
   if("$ENV{QK_REQUIRE_SHARED}" STREQUAL "1")
     message(FATAL_ERROR "QK_REQUIRE_SHARED=1 but ${NEEDS_SHARED} is absent")
@@ -27,7 +27,7 @@ endif()
 if(DEFINED EXPECT_REGEX AND NOT "${out}${err}" MATCHES "${EXPECT_REGEX}")
   message(FATAL_ERROR "output does not match '${EXPECT_REGEX}'")
 endif()
-if(DEFINED DUMP_DIR)
+if(DEFINED GOLDEN_DIR)
   file(GLOB goldens RELATIVE "${GOLDEN_DIR}" "${GOLDEN_DIR}/*.bin")
   list(LENGTH goldens n)
   if(n EQUAL 0)

@@ -131,3 +131,42 @@ add_test(NAME qk_run_dump COMMAND ${CMAKE_COMMAND} -DTOOL=$<TARGET_FILE:qk-run>
          -P ${CMAKE_CURRENT_SOURCE_DIR}/tool_check.cmake)
 set_tests_properties(qk_run_dump PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:")
 
+
+# qk-run on the synthetic MobileNetV2 (random weights, so no TFLite golden exists: this checks
+# thread-count invariance only). The model and a held-out input are written first; the run on 1
+# thread dumps every operator's output, and each run on 2, 3 and 8 threads must dump the same bytes
+# for every one of them and write the same output.
+if(TARGET qk-make-synthetic-mobilenet-v2)
+  set(qk_synth ${CMAKE_CURRENT_BINARY_DIR}/synthetic_mobilenet_v2)
+  add_test(NAME qk_run_synthetic_mobilenet_v2_make
+           COMMAND ${CMAKE_COMMAND} -E make_directory ${qk_synth})
+  add_test(NAME qk_run_synthetic_mobilenet_v2_write
+           COMMAND qk-make-synthetic-mobilenet-v2 ${qk_synth}/model.tflite --seed 1
+                   --image ${qk_synth}/image.bin)
+  set_tests_properties(qk_run_synthetic_mobilenet_v2_make PROPERTIES FIXTURES_SETUP qk_synth_dir)
+  set_tests_properties(qk_run_synthetic_mobilenet_v2_write PROPERTIES
+    FIXTURES_SETUP qk_synth_model FIXTURES_REQUIRED qk_synth_dir)
+  foreach(threads 1 2 3 8)
+    if(threads EQUAL 1)
+      set(outputs --output ${qk_synth}/output_t1.bin)
+      set(check)
+    else()
+      set(outputs --compare ${qk_synth}/output_t1.bin)
+      set(check -DGOLDEN_DIR=${qk_synth}/dump_t1 "-DEXPECT_REGEX=output 0 identical to")
+    endif()
+    set(args ${qk_synth}/model.tflite --threads ${threads} --input ${qk_synth}/image.bin
+             ${outputs} --dump ${qk_synth}/dump_t${threads})
+    string(REPLACE ";" "|" args "${args}")
+    add_test(NAME qk_run_synthetic_mobilenet_v2_t${threads}
+             COMMAND ${CMAKE_COMMAND} -DTOOL=$<TARGET_FILE:qk-run> "-DEMULATOR=${qk_emulator}"
+                     "-DARGS=${args}" -DEXPECT_RC=0 -DDUMP_DIR=${qk_synth}/dump_t${threads}
+                     ${check} -P ${CMAKE_CURRENT_SOURCE_DIR}/tool_check.cmake)
+    if(threads EQUAL 1)
+      set_tests_properties(qk_run_synthetic_mobilenet_v2_t1 PROPERTIES
+        FIXTURES_REQUIRED qk_synth_model FIXTURES_SETUP qk_synth_t1)
+    else()
+      set_tests_properties(qk_run_synthetic_mobilenet_v2_t${threads} PROPERTIES
+        FIXTURES_REQUIRED "qk_synth_model;qk_synth_t1")
+    endif()
+  endforeach()
+endif()

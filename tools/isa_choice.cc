@@ -8,9 +8,12 @@ namespace qk {
 namespace tools {
 namespace {
 
-std::string Join(const std::vector<Isa>& isas) {
+// Names (to type), or labels (to read: an emulated ISA says so).
+std::string Join(const std::vector<Isa>& isas, bool labels) {
   std::string out;
-  for (Isa isa : isas) out += std::string(out.empty() ? "" : ", ") + IsaName(isa);
+  for (Isa isa : isas) {
+    out += std::string(out.empty() ? "" : ", ") + (labels ? IsaLabel(isa) : IsaName(isa));
+  }
   return out;
 }
 
@@ -27,10 +30,14 @@ std::string IsaNames() {
   for (int i = 0; std::strcmp(IsaName(static_cast<Isa>(i)), "unknown") != 0; ++i) {
     all.push_back(static_cast<Isa>(i));
   }
-  return Join(all);
+  return Join(all, false);
 }
 
-std::string SupportedIsaNames() { return Join(SupportedIsas()); }
+std::string IsaLabel(Isa isa) {
+  return std::string(IsaName(isa)) + (IsaEmulated(isa) ? " (emulated by SIMDe)" : "");
+}
+
+std::string SupportedIsaNames() { return Join(SupportedIsas(), true); }
 
 bool CheckIsaEnvironment(std::string* error) {
   const char* value = std::getenv("QK_ISA");

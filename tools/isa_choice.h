@@ -18,6 +18,10 @@ std::string IsaNames();
 // The ISAs this build and CPU can run, best first: "avx512vnni, avx2, scalar".
 std::string SupportedIsaNames();
 
+// The ISA's name as a tool reports it: "avx512vnni (emulated by SIMDe)" in a verification build
+// that emulates it (IsaEmulated), else IsaName.
+std::string IsaLabel(Isa isa);
+
 // QK_ISA checked up front: true when it is unset, "auto", or an ISA that runs here; otherwise
 // false with a message saying why and listing the valid (or the runnable) names.
 bool CheckIsaEnvironment(std::string* error);

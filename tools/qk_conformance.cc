@@ -53,7 +53,8 @@ int Usage(const std::string& message) {
 
 int ListIsas() {
   for (qk::Isa isa : qk::CompiledIsas()) {
-    std::printf("%s %s\n", qk::IsaName(isa), qk::IsaSupported(isa) ? "yes" : "no");
+    std::printf("%s %s%s\n", qk::IsaName(isa), qk::IsaSupported(isa) ? "yes" : "no",
+                qk::IsaEmulated(isa) ? " (emulated by SIMDe)" : "");
   }
   std::printf("default %s\n", qk::IsaName(qk::DefaultIsa()));
   return 0;
@@ -175,7 +176,8 @@ int main(int argc, char** argv) {
     for (qk::Isa isa : isas) {
       const qk::conformance::FileOutcome r = qk::conformance::RunFile(file, isa, verbose, threads);
       std::printf("%s [%s]: %ld passed, %ld failed (%.2f s)\n",
-                  qk::conformance::BaseName(path).c_str(), qk::IsaName(isa), r.passed, r.failed,
+                  qk::conformance::BaseName(path).c_str(), qk::tools::IsaLabel(isa).c_str(),
+                  r.passed, r.failed,
                   r.seconds);
       for (const std::string& line : r.lines) std::printf("%s\n", line.c_str());
       passed += r.passed;

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "isa_choice.h"
 #include "qk_run.h"
 
 namespace qkrun {
@@ -132,7 +133,8 @@ void PrintOutputSummary(const qk::Model& model) {
 void PrintModelDetails(const qk::Model& model) {
   qk_model* m = model.get();
   std::printf("isa %s, %d thread%s, arena %zu bytes, workspace %zu bytes\n",
-              qk_isa_name(qk_model_isa(m)), qk_model_threads(m), qk_model_threads(m) == 1 ? "" : "s",
+              qk::tools::IsaLabel(static_cast<qk::Isa>(qk_model_isa(m))).c_str(),
+              qk_model_threads(m), qk_model_threads(m) == 1 ? "" : "s",
               qk_model_arena_bytes(m), qk_model_workspace_bytes(m));
   for (int i = 0; i < qk_model_num_ops(m); ++i) {
     qk_op_info op;
@@ -192,7 +194,8 @@ void RunObserver::PrintTimes() const {
   for (double s : op_seconds_) sum += s;
   const double per = 1e6 / double(invokes_);  // microseconds per invoke
   std::printf("time per operator, mean of %ld invoke%s (isa %s):\n", invokes_,
-              invokes_ == 1 ? "" : "s", qk_isa_name(qk_model_isa(model_)));
+              invokes_ == 1 ? "" : "s",
+              qk::tools::IsaLabel(static_cast<qk::Isa>(qk_model_isa(model_))).c_str());
   std::vector<qk_op_info> ops(op_seconds_.size());
   int name_width = 4, kernel_width = 6;
   for (size_t i = 0; i < ops.size(); ++i) {

@@ -27,6 +27,10 @@ bool ParseIsa(const char* name, Isa* isa);
 bool IsaCompiledIn(Isa isa);
 // Compiled in AND this CPU (and OS) can run it. kScalar is always supported.
 bool IsaSupported(Isa isa);
+// True only in a verification build that runs this ISA's kernels through a software emulation of
+// its instructions (QK_EMULATE_AVX512: avx512vnni by SIMD Everywhere on an AVX2 CPU). Such a
+// build is exact but says nothing about speed; tools label the ISA "<name> (emulated by SIMDe)".
+bool IsaEmulated(Isa isa);
 // Every compiled-in ISA, best first, scalar last.
 std::vector<Isa> CompiledIsas();
 // Every supported ISA, best first, scalar last.

@@ -29,7 +29,7 @@ struct Requant16 {
   bool single;
   // The float estimate (ScaleEstimate): usable when every lane has 1 <= -shift <= kMaxEstimateE
   // or M0 = 0. m ~ M0 / 2^(31+e); c_pos / c_neg = the rounding offset for a >= 0 / a < 0, plus
-  // kEstimateEps. (Meaningless when `estimate` is false.)
+  // the lane's offset d (E5, E6). (Meaningless when `estimate` is false.)
   bool estimate;
   __m512 m, c_pos, c_neg;
 };
@@ -71,9 +71,17 @@ static inline Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* 
   // m = fl(M0) / 2^(31+e): M0 rounded to float (relative error <= 2^-24), scaled exactly.
   q.m = _mm512_mul_ps(_mm512_cvtepi32_ps(q.mult),
                       pow2(_mm512_sub_epi32(_mm512_set1_epi32(-31), e)));
-  // c = 1/2 + eps +- 2^-(e+1) (double) or 1/2 + eps (single): every bit lies in [2^-23, 2^-1]
-  // because e <= 22, so the sums are exact.
-  const __m512 base = _mm512_set1_ps(0.5f + kEstimateEps);
+  // c + d = 1/2 + d +- 2^-(e+1) (double) or 1/2 + d (single): every bit lies in [2^-23, 2^-1]
+  // because e <= 22, so the sums are exact. The offset d is 3 eps on coarse channels (E6), else
+  // eps (E5): CoarseGrid's "k >= 20 + e" (k = M0's trailing zeros) is M0 & (2^(20+e) - 1) == 0,
+  // where vpsllvd gives 0 for a count of 32 or more (e > 11: only M0 = 0 passes, as in
+  // CoarseGrid), and double rounding also needs e <= 10 (its grid step 2^-(e+1)).
+  const __m512i low_bits =
+      _mm512_sub_epi32(_mm512_sllv_epi32(one, _mm512_add_epi32(e, _mm512_set1_epi32(20))), one);
+  __mmask16 coarse = _mm512_cmpeq_epi32_mask(_mm512_and_si512(q.mult, low_bits), zero);
+  if (!single) coarse &= _mm512_cmple_epi32_mask(e, _mm512_set1_epi32(10));
+  const __m512 base = _mm512_mask_blend_ps(coarse, _mm512_set1_ps(0.5f + kEstimateEps),
+                                           _mm512_set1_ps(0.5f + common::kCoarseOffset));
   const __m512 half_step =
       single ? _mm512_setzero_ps() : pow2(_mm512_sub_epi32(zero, _mm512_add_epi32(e, one)));
   q.c_pos = _mm512_add_ps(base, half_step);
@@ -129,8 +137,8 @@ static inline __m512i Scale16(__m512i acc, const Requant16& q) {
 // frac use explicit roundings (E4). A lane with frac(w) < 2 eps is reported undecided (E5) and
 // the caller computes the vector exactly with Scale16. Where |t| >= 256, floor(w) may differ from
 // R but gives the same byte after any 8-bit output stage (E7): the estimate is only for 8-bit
-// outputs. Every channel uses the ordinary offset d = eps here; the coarse-channel offset of (E6)
-// is applied by the AVX2 epilogue only so far.
+// outputs. Coarse channels (E6: M0 with few significant bits and a small e, e.g. M0 = 2^30 with
+// e <= 10) carry the offset d = 3 eps in c_pos / c_neg and are never undecided while |t| < 256.
 static inline __m512i ScaleEstimate(__m512i acc, const Requant16& q, __mmask16* undecided) {
   const __m512 a = _mm512_cvtepi32_ps(acc);
   const __m512 c = _mm512_mask_blend_ps(_mm512_movepi32_mask(acc), q.c_pos, q.c_neg);

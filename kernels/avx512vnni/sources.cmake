@@ -5,4 +5,5 @@ set(QK_AVX512VNNI_SOURCES
   dwconv_64c4__avx512vnni.cc
   gemm_conv_6x64c4__avx512vnni.cc
   requantize_lanes_avx512vnni.cc
+  requantize_rows__avx512vnni.cc
 )

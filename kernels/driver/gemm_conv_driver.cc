@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 
 #include "kernels/driver/a_rows.h"
@@ -55,6 +56,12 @@ Plan MakePlan(const OpDesc& d, const GemmConvConfig& c) {
   const GemmGeometry& g = p.g;
   const int64_t a_row = int64_t{g.kp} * p.cv.a_bytes;
   p.row_bytes = a_row;
+  // Cache blocking: a row block of about a_block_bytes of A (the ISA's figure, a quarter to a
+  // third of a 512 KiB L2) stays in L2 while each panel of B (kp x nr, in L1 when kp * nr fits
+  // 32 KiB) streams over its row tiles; B's panels come back from L3 once per row block. Larger
+  // blocks when B exceeds L2 (so fewer passes over B) measured slower or neutral on AVX2
+  // (1024^3, 7x7x512 3x3), so the ISA's figure stands. K is not blocked: each tile requantizes
+  // its accumulators in registers once the whole K is summed, and a K block would spill them.
   const int64_t fit = std::max<int64_t>(c.mr, c.a_block_bytes / a_row / c.mr * c.mr);
   p.mc = std::min({fit, std::max<int64_t>(c.mr, c.max_block_rows / c.mr * c.mr),
                    (g.m + c.mr - 1) / c.mr * c.mr});
@@ -147,67 +154,115 @@ void RunRange(const OpDesc& d, const PackedData& data, const GemmConvConfig& c, 
 // Multiply-adds a thread must get for a split to pay for waking it (some microseconds of work).
 constexpr double kMinWorkPerThread = 512 * 1024;
 
-// How a threaded run cuts each span (a batch item for kImage, else all rows) into work items:
-// row blocks of mc rows x groups x panel chunks, handed out in that order as `parts` contiguous
-// ranges. Rows are split first (each thread reads its own A, all of B); only when there are too
-// few rows are the panels split (each thread reads all of A, its own part of B).
+// Cost, in multiply-adds, of writing one element of A (im2col or a row copy) relative to one
+// multiply-add of the microkernel: a rough figure, used only to weigh the A rows that a panel
+// split makes every work item fill for itself.
+constexpr double kFillCost = 4;
+
+// How a threaded run cuts each span (a batch item for kImage, else all rows) into work items.
+// The unit is a row tile (mr rows of one group, all its panels) or a panel (nr columns of one
+// group, all the span's rows); an item is a contiguous range of units, all items of near-equal
+// size, and their count a multiple of the parts.
+//
+// Why: the parts used to be static (part i: the i-th range of row blocks of mc rows, each
+// rounded up to mr), so a 2-way split of 1024 rows was 540 / 484 rows, and a run took as long as
+// its slowest part: any stall of one core (another process, the hypervisor) stretched the whole
+// op. Now each part claims items from a shared counter until none is left, so a part that runs
+// ahead takes the items of one that stalls, and items of equal size end the parts together on a
+// quiet machine.
 struct Split {
   int parts;
-  int64_t mc;
-  int panel_chunks;
+  bool by_panels;  // units are panels (each item fills all of A, reads its own panels of B)
+  int64_t items_per_group;
 };
 
+constexpr int64_t kItemsPerPart = 4;  // row items per part when the rows allow
+constexpr int64_t kMinItemTiles = 4;  // a row item streams its panels of B: not too few rows
+
+// Rows are split unless panels balance the parts clearly better: the most loaded part's
+// multiply-adds (a partial tile or panel counted whole), plus, for panels, the A rows each item
+// fills. Rows are the default: each item fills only its own A rows, and B's traffic is about
+// the same either way (a part streams its panels of B once per row block in both).
 Split MakeSplit(const GemmConvConfig& c, const Plan& p, int64_t span,
                 const internal::Parallel& par) {
   const GemmGeometry& g = p.g;
-  Split s{1, p.mc, 1};
-  s.parts = internal::PartsFor(par, double(g.m) * g.n * g.k * g.groups, kMinWorkPerThread);
+  Split s{internal::PartsFor(par, double(g.m) * g.n * g.k * g.groups, kMinWorkPerThread), false,
+          1};
+  const int64_t tiles = (span + c.mr - 1) / c.mr, mc_tiles = p.mc / c.mr;
+  const int64_t blocks = (tiles + mc_tiles - 1) / mc_tiles;  // L2-sized row blocks
+  s.items_per_group = blocks;
   if (s.parts == 1) return s;
-  const int64_t blocks = (span + p.mc - 1) / p.mc;
-  const int64_t tiles = (span + c.mr - 1) / c.mr;
-  if (blocks * g.groups >= s.parts) {
-    if (g.groups == 1) {  // equal blocks, a whole number per part: no thread waits for another
-      const int64_t target = (blocks + s.parts - 1) / s.parts * s.parts;
-      s.mc = ((span + target - 1) / target + c.mr - 1) / c.mr * c.mr;
-    }
-  } else if (tiles >= 4 * s.parts) {
-    s.mc = ((span + s.parts - 1) / s.parts + c.mr - 1) / c.mr * c.mr;
-  } else {
-    s.panel_chunks = std::min<int>(g.np / c.nr, s.parts);
+  const int64_t all_tiles = g.groups * tiles, panels = int64_t{g.groups} * (g.np / c.nr);
+  const double row_cost = double((all_tiles + s.parts - 1) / s.parts) * c.mr * g.np * g.kp;
+  const int64_t panel_items = panels >= 2 * s.parts ? 2 * s.parts : s.parts;
+  const double fill = p.source == ASource::kInput ? 0 : kFillCost * span * g.kp;
+  const double panel_cost = double((panels + s.parts - 1) / s.parts) * c.nr * span * g.kp +
+                            double(panel_items) / s.parts * fill;
+  if (panels >= s.parts && panel_cost < 0.98 * row_cost) {
+    s.by_panels = true;
+    s.items_per_group = std::max<int64_t>(1, panel_items / g.groups);
+    return s;
   }
+  // Rows: at least the L2 blocks, a multiple of the parts (over all groups), up to kItemsPerPart
+  // items per part while an item keeps kMinItemTiles tiles.
+  int64_t items = std::max(blocks * g.groups, std::min<int64_t>(
+                               kItemsPerPart * s.parts, all_tiles / kMinItemTiles));
+  items = (items + s.parts - 1) / s.parts * s.parts;
+  s.items_per_group = std::max<int64_t>(1, std::min(tiles, items / g.groups));
+  if (s.items_per_group < blocks) s.items_per_group = blocks;
   return s;
 }
 
-// Computes the work items of rows [s0, s0 + span), cut into s.parts ranges run concurrently.
+// Runs tiles [t0, t1) x panels [pb, pe) of one group (tiles relative to span start s0) in row
+// blocks of at most p.mc rows, of near-equal size.
+void RunBlocks(const OpDesc& d, const PackedData& data, const GemmConvConfig& c, const Plan& p,
+               int group, int64_t s0, int64_t span, int64_t t0, int64_t t1, int pb, int pe,
+               const uint8_t* in, uint8_t* out, const uint8_t* image, uint8_t* slice) {
+  const int64_t mc_tiles = p.mc / c.mr;  // p.mc is a multiple of mr
+  const int64_t blocks = (t1 - t0 + mc_tiles - 1) / mc_tiles;
+  for (int64_t b = 0; b < blocks; ++b) {
+    int64_t b0, b1;
+    internal::PartRange(t1 - t0, static_cast<int>(blocks), static_cast<int>(b), 1, &b0, &b1);
+    const int64_t m0 = s0 + (t0 + b0) * c.mr;
+    const int64_t m1 = std::min(s0 + (t0 + b1) * c.mr, s0 + span);
+    const WorkItem item{group, m0, m1, pb, pe};
+    RunRange(d, data, c, p, item, in, out, image, slice);
+  }
+}
+
+// Computes rows [s0, s0 + span): its work items, claimed by s.parts concurrent parts.
 void RunSpan(const OpDesc& d, const PackedData& data, const GemmConvConfig& c, const Plan& p,
              const Split& s, int64_t s0, int64_t span, const uint8_t* in, uint8_t* out,
              uint8_t* ws, const internal::Parallel& par) {
   const int panels = p.g.np / c.nr;
-  const int64_t blocks = (span + s.mc - 1) / s.mc;
-  const int64_t per_block = int64_t{p.g.groups} * s.panel_chunks;
-  const int64_t items = blocks * per_block;
+  const int64_t tiles = (span + c.mr - 1) / c.mr;
+  const int64_t per_group = s.items_per_group;
+  const int64_t items = per_group * p.g.groups;
   const uint8_t* image = ws;
+  std::atomic<int64_t> next{0};
   internal::ParallelFor(par, s.parts, [&](size_t part) {
     uint8_t* slice = ws + p.shared_bytes + part * p.slice_bytes;
     // The rows' K padding (elements k..kp) is zeroed once: FillRows writes the first k only.
     if (p.source == ASource::kRows && p.g.kp > p.g.k) {
       const int64_t k_bytes = int64_t{p.g.k} * p.cv.a_bytes;
-      for (int64_t r = 0; r < s.mc; ++r) {
+      for (int64_t r = 0; r < p.mc; ++r) {
         std::memset(slice + r * p.row_bytes + k_bytes, 0,
                     static_cast<size_t>(p.row_bytes - k_bytes));
       }
     }
-    int64_t i0, i1;
-    internal::PartRange(items, s.parts, static_cast<int>(part), 1, &i0, &i1);
-    for (int64_t i = i0; i < i1; ++i) {
-      const int64_t m0 = s0 + i / per_block * s.mc;
-      const int grp = static_cast<int>(i % per_block / s.panel_chunks);
-      int64_t pb = 0, pe = panels;
-      internal::PartRange(panels, s.panel_chunks, static_cast<int>(i % s.panel_chunks), 1, &pb,
-                          &pe);
-      const WorkItem item{grp, m0, std::min(m0 + s.mc, s0 + span), static_cast<int>(pb),
-                          static_cast<int>(pe)};
-      RunRange(d, data, c, p, item, in, out, image, slice);
+    // Items in order; which part computes one never changes its bytes.
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < items;
+         i = next.fetch_add(1, std::memory_order_relaxed)) {
+      const int grp = static_cast<int>(i / per_group);
+      const int j = static_cast<int>(i % per_group);
+      int64_t a, b;
+      internal::PartRange(s.by_panels ? panels : tiles, static_cast<int>(per_group), j, 1, &a, &b);
+      if (s.by_panels) {
+        RunBlocks(d, data, c, p, grp, s0, span, 0, tiles, static_cast<int>(a),
+                  static_cast<int>(b), in, out, image, slice);
+      } else {
+        RunBlocks(d, data, c, p, grp, s0, span, a, b, 0, panels, in, out, image, slice);
+      }
     }
   });
 }

@@ -35,21 +35,12 @@ void AddImpl(const AddParams& p, const T* in1, const T* in2, T* out) {
         p.output_offset;
     return T(std::min(p.act_max, std::max(p.act_min, raw)));
   };
-  const int* d = p.dims;
-  size_t o = 0;
-  for (int i0 = 0; i0 < d[0]; ++i0)
-    for (int i1 = 0; i1 < d[1]; ++i1)
-      for (int i2 = 0; i2 < d[2]; ++i2)
-        for (int i3 = 0; i3 < d[3]; ++i3)
-          for (int i4 = 0; i4 < d[4]; ++i4) {
-            const size_t base1 = i0 * p.stride1[0] + i1 * p.stride1[1] + i2 * p.stride1[2] +
-                                 i3 * p.stride1[3] + i4 * p.stride1[4];
-            const size_t base2 = i0 * p.stride2[0] + i1 * p.stride2[1] + i2 * p.stride2[2] +
-                                 i3 * p.stride2[3] + i4 * p.stride2[4];
-            for (int i5 = 0; i5 < d[5]; ++i5) {
-              out[o++] = one(in1[base1 + i5 * p.stride1[5]], in2[base2 + i5 * p.stride2[5]]);
-            }
-          }
+  const size_t len = size_t(p.dims[5]), step1 = p.stride1[5], step2 = p.stride2[5];
+  ForEachAddRow(p, [&](size_t base1, size_t base2, size_t o) {
+    for (size_t i = 0; i < len; ++i) {
+      out[o + i] = one(in1[base1 + i * step1], in2[base2 + i * step2]);
+    }
+  });
 }
 
 }  // namespace
@@ -127,6 +118,26 @@ bool PrepareBroadcast(const std::vector<int>& a, const std::vector<int>& b,
     sb *= size_t(db[i]);
   }
   return true;
+}
+
+int AddSplitDimension(const AddParams& p) {
+  for (int k = 0; k < kMaxBroadcastRank; ++k) {
+    if (p.dims[k] > 1) return k;
+  }
+  return kMaxBroadcastRank - 1;
+}
+
+AddSlice SliceAdd(const AddParams& p, int begin, int end) {
+  const int k = AddSplitDimension(p);
+  size_t out_stride = 1;
+  for (int i = k + 1; i < kMaxBroadcastRank; ++i) out_stride *= size_t(p.dims[i]);
+  AddSlice s;
+  s.params = p;
+  s.params.dims[k] = end - begin;
+  s.offset1 = size_t(begin) * p.stride1[k];
+  s.offset2 = size_t(begin) * p.stride2[k];
+  s.offset_out = size_t(begin) * out_stride;
+  return s;
 }
 
 void Add(const AddParams& p, const int8_t* in1, const int8_t* in2, int8_t* out) {

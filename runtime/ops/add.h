@@ -52,6 +52,39 @@ bool PrepareAddQuantization(float input1_scale, int32_t input1_zp, float input2_
 bool PrepareBroadcast(const std::vector<int>& input1, const std::vector<int>& input2,
                       const std::vector<int>& output, AddParams* params, std::string* error);
 
+// Threads split an ADD along its outermost output dimension of size above 1 (the flat arrays
+// when the shapes are equal): the slice of indices [begin, end) of that dimension is an ADD of
+// its own with these parameters, on the inputs and output from these element offsets. Every
+// element is the same function of the same two input elements as in the whole op.
+struct AddSlice {
+  AddParams params;
+  size_t offset1 = 0, offset2 = 0, offset_out = 0;
+};
+int AddSplitDimension(const AddParams& p);  // in [0, kMaxBroadcastRank)
+AddSlice SliceAdd(const AddParams& p, int begin, int end);
+
+// The broadcast walk both Add builds share (add.cc, simd_impl.h): for each innermost row of the
+// output, in order, row(offset1, offset2, output_offset) with the row's first element in each
+// input (its elements follow at stride1[5] / stride2[5]) and in the output (contiguous, dims[5]
+// of them). Internal linkage: simd_avx2.cc instantiates it with AVX2 flags.
+template <class Row>
+static inline void ForEachAddRow(const AddParams& p, const Row& row) {
+  const int* d = p.dims;
+  size_t o = 0;
+  for (int i0 = 0; i0 < d[0]; ++i0)
+    for (int i1 = 0; i1 < d[1]; ++i1)
+      for (int i2 = 0; i2 < d[2]; ++i2)
+        for (int i3 = 0; i3 < d[3]; ++i3)
+          for (int i4 = 0; i4 < d[4]; ++i4) {
+            const size_t base1 = i0 * p.stride1[0] + i1 * p.stride1[1] + i2 * p.stride1[2] +
+                                 i3 * p.stride1[3] + i4 * p.stride1[4];
+            const size_t base2 = i0 * p.stride2[0] + i1 * p.stride2[1] + i2 * p.stride2[2] +
+                                 i3 * p.stride2[3] + i4 * p.stride2[4];
+            row(base1, base2, o);
+            o += size_t(d[5]);
+          }
+}
+
 void Add(const AddParams& p, const int8_t* input1, const int8_t* input2, int8_t* output);
 void Add(const AddParams& p, const uint8_t* input1, const uint8_t* input2, uint8_t* output);
 void Add(const AddParams& p, const int16_t* input1, const int16_t* input2, int16_t* output);

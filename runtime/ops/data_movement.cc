@@ -56,13 +56,21 @@ void Concatenate(const std::vector<std::vector<int>>& dims, const std::vector<co
 
 namespace {
 
+// `elements` copies of the pad value; returns the pointer after them.
+uint8_t* Fill(uint8_t* out, size_t elements, size_t es, const uint8_t* value) {
+  if (es == 1) {
+    std::memset(out, value[0], elements);
+    return out + elements;
+  }
+  for (size_t i = 0; i < elements; ++i, out += es) std::memcpy(out, value, es);
+  return out;
+}
+
 // Writes the padded block of dimension d onward; returns the output pointer after it.
 uint8_t* PadDim(int d, const std::vector<int>& dims, const std::vector<int>& before,
                 const std::vector<int>& after, const std::vector<size_t>& out_block, size_t es,
                 const uint8_t* value, const uint8_t*& in, uint8_t* out) {
-  auto fill = [&](size_t elements) {
-    for (size_t i = 0; i < elements; ++i, out += es) std::memcpy(out, value, es);
-  };
+  auto fill = [&](size_t elements) { out = Fill(out, elements, es, value); };
   const int rank = int(dims.size());
   const size_t inner = d + 1 < rank ? out_block[d + 1] : 1;
   fill(size_t(before[d]) * inner);
@@ -82,23 +90,47 @@ uint8_t* PadDim(int d, const std::vector<int>& dims, const std::vector<int>& bef
 
 }  // namespace
 
+int PadSplitDimension(const std::vector<int>& dims, const std::vector<int>& before,
+                      const std::vector<int>& after) {
+  const int rank = int(dims.size());
+  for (int d = 0; d + 1 < rank; ++d) {
+    if (before[d] + dims[d] + after[d] != 1) return d;
+  }
+  return rank - 1;
+}
+
+void PadRows(const std::vector<int>& dims, const std::vector<int>& before,
+             const std::vector<int>& after, size_t es, const void* pad_value, const void* input,
+             void* output, int d, int begin, int end) {
+  const int rank = int(dims.size());
+  std::vector<size_t> out_block(rank);  // output elements per index of dimension d
+  size_t b = 1, in_inner = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    b *= size_t(before[i] + dims[i] + after[i]);
+    out_block[i] = b;
+    if (i > d) in_inner *= size_t(dims[i]);
+  }
+  const size_t out_inner = d + 1 < rank ? out_block[d + 1] : 1;
+  const uint8_t* value = static_cast<const uint8_t*>(pad_value);
+  for (int j = begin; j < end; ++j) {
+    uint8_t* out = static_cast<uint8_t*>(output) + size_t(j) * out_inner * es;
+    if (j < before[d] || j >= before[d] + dims[d]) {
+      Fill(out, out_inner, es, value);
+      continue;
+    }
+    const uint8_t* in = static_cast<const uint8_t*>(input) + size_t(j - before[d]) * in_inner * es;
+    if (d + 1 == rank) std::memcpy(out, in, es);
+    else PadDim(d + 1, dims, before, after, out_block, es, value, in, out);
+  }
+}
+
 void Pad(const std::vector<int>& dims, const std::vector<int>& before, const std::vector<int>& after,
          size_t es, const void* pad_value, const void* input, void* output) {
-  const int rank = int(dims.size());
-  uint8_t* out = static_cast<uint8_t*>(output);
-  const uint8_t* value = static_cast<const uint8_t*>(pad_value);
-  if (rank == 0) {
-    std::memcpy(out, input, es);
+  if (dims.empty()) {
+    std::memcpy(output, input, es);
     return;
   }
-  std::vector<size_t> out_block(rank);  // output elements per index of dimension d
-  size_t b = 1;
-  for (int d = rank - 1; d >= 0; --d) {
-    b *= size_t(before[d] + dims[d] + after[d]);
-    out_block[d] = b;
-  }
-  const uint8_t* in = static_cast<const uint8_t*>(input);
-  PadDim(0, dims, before, after, out_block, es, value, in, out);
+  PadRows(dims, before, after, es, pad_value, input, output, 0, 0, before[0] + dims[0] + after[0]);
 }
 
 }  // namespace ops

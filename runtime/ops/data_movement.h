@@ -30,6 +30,15 @@ void Pad(const std::vector<int>& input_dims, const std::vector<int>& before,
          const std::vector<int>& after, size_t element_size, const void* pad_value,
          const void* input, void* output);
 
+// Threads split a PAD along its first output dimension of size above 1 (the dimensions before it
+// have size 1 and no padding); PadRows writes output indices [begin, end) of dimension `d` (the
+// PadSplitDimension) exactly as Pad writes them.
+int PadSplitDimension(const std::vector<int>& input_dims, const std::vector<int>& before,
+                      const std::vector<int>& after);
+void PadRows(const std::vector<int>& input_dims, const std::vector<int>& before,
+             const std::vector<int>& after, size_t element_size, const void* pad_value,
+             const void* input, void* output, int d, int begin, int end);
+
 }  // namespace ops
 }  // namespace rt
 }  // namespace qk

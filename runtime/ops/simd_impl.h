@@ -237,19 +237,9 @@ void AddRow(const AddParams& p, const T* in1, size_t s1, const T* in2, size_t s2
 
 template <class A, class T>
 void Add(const AddParams& p, const T* in1, const T* in2, T* out) {
-  const int* d = p.dims;
-  for (int i0 = 0; i0 < d[0]; ++i0)
-    for (int i1 = 0; i1 < d[1]; ++i1)
-      for (int i2 = 0; i2 < d[2]; ++i2)
-        for (int i3 = 0; i3 < d[3]; ++i3)
-          for (int i4 = 0; i4 < d[4]; ++i4) {
-            const size_t base1 = i0 * p.stride1[0] + i1 * p.stride1[1] + i2 * p.stride1[2] +
-                                 i3 * p.stride1[3] + i4 * p.stride1[4];
-            const size_t base2 = i0 * p.stride2[0] + i1 * p.stride2[1] + i2 * p.stride2[2] +
-                                 i3 * p.stride2[3] + i4 * p.stride2[4];
-            AddRow<A>(p, in1 + base1, p.stride1[5], in2 + base2, p.stride2[5], size_t(d[5]), out);
-            out += d[5];
-          }
+  ForEachAddRow(p, [&](size_t base1, size_t base2, size_t o) {
+    AddRow<A>(p, in1 + base1, p.stride1[5], in2 + base2, p.stride2[5], size_t(p.dims[5]), out + o);
+  });
 }
 
 // quantize.cc's Requantize<In, Out>: wrapping zero-point arithmetic, clamp to Out's range.
