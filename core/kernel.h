@@ -18,8 +18,14 @@
 namespace qk {
 namespace internal {
 
+// The kind of core an op is packed for (dispatch decides, from the CPU or QK_ARM_CORE_CLASS): a
+// kernel may lay out its weights for a tile scheduled for in-order issue (Cortex-A53/A55).
+enum class CoreClass { kOutOfOrder, kInOrder };
+
 // What Pack* hands to a kernel's pack function, and what its run function reads.
 struct PackedData {
+  // Set by the API before the pack function runs.
+  CoreClass core_class = CoreClass::kOutOfOrder;
   // Always expanded to out_c entries (per-tensor values are broadcast).
   std::vector<int32_t> multiplier;
   std::vector<int32_t> shift;

@@ -5,6 +5,7 @@
 #include <pthreadpool.h>
 #endif
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -38,6 +39,23 @@ int PartsFor(const Parallel& par, double work, double min_work) {
   return fit >= par.threads ? par.threads : static_cast<int>(fit);
 }
 
+// pthreadpool's flags: QK_THREADPOOL_YIELD=1 (read once) sends the workers to sleep after each
+// call instead of letting them spin for the next one. Spinning saves the wake-up on a real
+// multi-core machine; under qemu-user on a busy host it starves the thread doing the work (the
+// Arm stage's threaded tests take minutes per test with it), so that stage sets the variable.
+[[maybe_unused]] static uint32_t PoolFlags() {
+#if QK_HAVE_PTHREADPOOL
+  static const uint32_t flags = [] {
+    const char* v = std::getenv("QK_THREADPOOL_YIELD");
+    return v != nullptr && std::strcmp(v, "1") == 0 ? uint32_t{PTHREADPOOL_FLAG_YIELD_WORKERS}
+                                                    : uint32_t{0};
+  }();
+  return flags;
+#else
+  return 0;
+#endif
+}
+
 void ParallelRun(const Parallel& par, size_t n, void (*fn)(void* ctx, size_t i), void* ctx) {
   if (par.pool == nullptr || n <= 1) {
     for (size_t i = 0; i < n; ++i) fn(ctx, i);
@@ -58,10 +76,10 @@ void ParallelRun(const Parallel& par, size_t n, void (*fn)(void* ctx, size_t i),
         t->fn(t->ctx, i);
         __tsan_release(&t->done);
       },
-      &a, n, /*flags=*/0);
+      &a, n, PoolFlags());
   __tsan_acquire(&a.done);
 #elif QK_HAVE_PTHREADPOOL
-  pthreadpool_parallelize_1d(par.pool, fn, ctx, n, /*flags=*/0);
+  pthreadpool_parallelize_1d(par.pool, fn, ctx, n, PoolFlags());
 #endif
 }
 

@@ -11,6 +11,10 @@ struct CpuFeatures {
   bool neon = false;        // AArch64 Advanced SIMD
   bool neon_dot = false;    // Armv8.2 dot product (sdot/udot)
   bool i8mm = false;        // Armv8.6 int8 matrix multiply (smmla)
+  // Every core issues in program order (Arm Cortex-A53/A55 class): kernels with a tile for
+  // in-order cores pack for it. QK_ARM_CORE_CLASS=in-order|out-of-order overrides the CPU (qemu
+  // reports no core, so tests force each); another value is reported on stderr and ignored.
+  bool in_order = false;
 };
 
 // Detected once on first call; later calls return the same object.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatch/cpu_features.h"
 #include "dispatch/kernel_table.h"
 #include "dispatch/requantize_rows.h"
 #include "qkernels/ops.h"
@@ -150,6 +151,8 @@ Status Pack(const OpDesc& desc, const Requantization& quant, const void* filter,
     }
     data.filter.resize(desc.FilterElements());
     std::memcpy(data.filter.data(), filter, data.filter.size());
+    data.core_class = internal::GetCpuFeatures().in_order ? internal::CoreClass::kInOrder
+                                                          : internal::CoreClass::kOutOfOrder;
     if (kernel->pack) kernel->pack(impl->desc, &data);
     if (kernel->workspace_bytes) impl->workspace_bytes = kernel->workspace_bytes(impl->desc, 1);
     if (Verbose()) {

@@ -27,7 +27,9 @@ foreach(qk_pair "cortex-a72/neon" "cortex-a76/neondot" "max,sve=off/i8mm")
   string(REPLACE "/" ";" qk_pair "${qk_pair}")
   list(GET qk_pair 0 cpu)
   list(GET qk_pair 1 isa)
-  set(env "QEMU_CPU=${cpu}" "QEMU_LD_PREFIX=${qk_qemu_ld_prefix}")
+  # QEMU_SET_ENV: the emulator's -E (the toolchain file says why the cross libc must come first).
+  set(env "QEMU_CPU=${cpu}" "QEMU_LD_PREFIX=${qk_qemu_ld_prefix}"
+      "QEMU_SET_ENV=LD_LIBRARY_PATH=${qk_qemu_ld_prefix}/lib")
   if(TARGET qk-conformance)
     set(driver ${CMAKE_CURRENT_LIST_DIR}/qemu_run_check.cmake)
     add_test(NAME qemu_${isa}_list_isas

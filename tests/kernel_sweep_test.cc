@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "dispatch/cpu_features.h"
 #include "dispatch/kernel_table.h"
 #include "qkernels/ops.h"
+#include "src/packed_op_impl.h"
 #include "src/validate.h"
 #include "tests/kernel_sweep_shapes.h"
 
@@ -271,6 +273,7 @@ std::vector<int32_t> RunProblem(const PackedOp& op, const Problem& p, std::strin
 struct Tally {
   int cases = 0;
   long outputs = 0, clamped = 0;  // kRandom cases only
+  int variant_cases[4] = {};      // cases by the packing the row chose (PackedData::pack_variant)
 };
 
 // Packs and runs `p` with `row` and with the scalar reference; adds a failure on any difference.
@@ -280,6 +283,9 @@ void CheckProblem(const Kernel& row, const Problem& p, bool with_bias, Tally* ta
   Status s = PackProblem(p, row.isa, with_bias, &simd);
   ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_STREQ(simd.kernel_name(), row.name) << "the API chose another row for this case";
+  const int variant = PackedOpAccess::Get(simd)->data.pack_variant;
+  ASSERT_TRUE(variant >= 0 && variant < 4) << variant;
+  ++tally->variant_cases[variant];
   s = PackProblem(p, Isa::kScalar, with_bias, &ref);
   ASSERT_TRUE(s.ok()) << s.message();
   std::string error;
@@ -388,6 +394,20 @@ TEST_P(KernelSweep, ShapesAroundTileEdges) {
                             << ": add a shape its `applies` accepts";
   std::printf("[ sweep    ] %s%s: %d cases\n", Row().name,
               IsaEmulated(Row().isa) ? " (emulated by SIMDe)" : "", tally.cases);
+  // The NEON int8 GEMM rows pack weights in [-127, 127] for the core class dispatch reports
+  // (QK_ARM_CORE_CLASS forces it): the 2x8c16 tile (pack variant 1) for out-of-order cores, the
+  // 4x4c16 one (variant 2) for in-order cores; other weights take the int16 path (variant 0).
+  const Kernel& row = Row();
+  if (row.isa == Isa::kNeon && row.type == DataType::kInt8 && row.op != OpKind::kDepthwiseConv2D) {
+    const bool in_order = internal::GetCpuFeatures().in_order;
+    const int chosen = tally.variant_cases[in_order ? 2 : 1];
+    EXPECT_GT(chosen, 0) << "no case ran the " << (in_order ? "in-order" : "out-of-order")
+                         << " int8-pair tile";
+    EXPECT_EQ(tally.variant_cases[in_order ? 1 : 2], 0) << "a tile of the other core class ran";
+    std::printf("[ pairs    ] %s: %d cases on the %s tile (%s core), %d on int16 products\n",
+                row.name, chosen, in_order ? "4x4c16" : "2x8c16",
+                in_order ? "in-order" : "out-of-order", tally.variant_cases[0]);
+  }
   // A case whose outputs are all clamped tests nothing: the random cases must spread out.
   EXPECT_LT(tally.clamped, tally.outputs * 6 / 10)
       << "random cases are mostly clamped: the generator's scale is wrong for " << Row().name;

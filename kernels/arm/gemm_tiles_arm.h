@@ -1,5 +1,5 @@
-// The tile loop and the fused output stage shared by the Arm GEMM-conv microkernels (neon 4x8c1
-// and 2x8c16, neondot 4x16c4, i8mm 4x16c8): for each panel of the range and each MR-row tile, the
+// The tile loop and the fused output stage shared by the Arm GEMM-conv microkernels (neon 4x8c1,
+// 2x8c16 and 4x4c16, neondot 4x16c4, i8mm 4x16c8): for each panel of the range and each MR-row tile, the
 // ISA's Accumulate leaves MR x NV int32x4 accumulators in registers, and the output stage
 // requantizes them there (requantize_arm.h), narrows to bytes and stores each row's n valid bytes
 // once.
@@ -47,10 +47,20 @@ inline PanelParams<NV> LoadPanelParams(const driver::GemmTiles& t, int n0) {
 template <int NV>
 inline void StoreRow(const int32x4_t (&acc)[NV], const PanelParams<NV>& p, const OutputStage& o,
                      uint8_t* out, int n) {
-  static_assert(NV == 2 || NV == 4, "8 or 16 channels per tile");
+  static_assert(NV == 1 || NV == 2 || NV == 4, "4, 8 or 16 channels per tile");
   int32x4_t y[NV];
   for (int v = 0; v < NV; ++v) y[v] = RequantizeLanes(acc[v], p.bias[v], p.mult[v], p.shift[v], o);
-  if constexpr (NV == 2) {
+  if constexpr (NV == 1) {
+    const uint8x8_t bytes = NarrowToBytes(y[0], y[0]);  // channels 0..3, twice
+    if (n == 4) {
+      const uint32_t word = vget_lane_u32(vreinterpret_u32_u8(bytes), 0);
+      std::memcpy(out, &word, sizeof(word));
+    } else {
+      uint8_t staged[8];
+      vst1_u8(staged, bytes);
+      std::memcpy(out, staged, static_cast<size_t>(n));
+    }
+  } else if constexpr (NV == 2) {
     const uint8x8_t bytes = NarrowToBytes(y[0], y[1]);
     if (n == 8) {
       vst1_u8(out, bytes);

@@ -17,6 +17,9 @@ extern const driver::GemmConvConfig kGemmConv;
 // gemm_conv_2x8c16__neon.cc: int8 conv2d and fully connected whose weights lie in [-127, 127]
 // (pairs of int8 products summed in int16).
 extern const driver::GemmConvConfig kGemmConvPairs;
+// gemm_conv_4x4c16__neon.cc: the same for in-order cores (Cortex-A53/A55): a 4x4 tile in a loop
+// ordered for in-order issue.
+extern const driver::GemmConvConfig kGemmConvPairsInOrder;
 
 // dwconv_8c1__neon.cc: int8 and uint8 depthwise conv2d; qs16x8_dwconv_4c1__neon.cc: int16x8.
 extern const driver::DwConvConfig kDwConv;

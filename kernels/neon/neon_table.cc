@@ -4,7 +4,8 @@
 // depthwise. The depthwise rows run on the depthwise-conv driver. The int8 rows run the 2x8c16
 // microkernel (int8 product pairs) when every weight lies in [-127, 127], which only the weights
 // can tell: their pack function checks them and falls back to the 4x8c1 one (int16 products,
-// exact for any weight), recording its choice in PackedData::pack_variant.
+// exact for any weight), recording its choice in PackedData::pack_variant. Packed for an
+// in-order core (PackedData::core_class), the pairs run on the 4x4c16 tile scheduled for it.
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -20,32 +21,39 @@ using internal::OpKind;
 using internal::PackedData;
 
 // The int8 GEMM-conv rows: kGemmConvPairs when its sums of two products cannot wrap in int16
-// (no weight is -128; int8 filters have zero point 0), else kGemmConv.
+// (no weight is -128; int8 filters have zero point 0), or its in-order twin
+// kGemmConvPairsInOrder when the op is packed for an in-order core; else kGemmConv.
 struct Qs8GemmRow {
   using Pairs = driver::GemmConvRow<kGemmConvPairs>;
+  using PairsInOrder = driver::GemmConvRow<kGemmConvPairsInOrder>;
   using Mlal = driver::GemmConvRow<kGemmConv>;
-  static constexpr int kPairs = 1;
+  static constexpr int kPairs = 1, kPairsInOrder = 2;
   static bool PairsExact(const OpDesc& d, const PackedData& data) {
     if (d.type != DataType::kInt8 || d.filter_zp != 0) return false;
     return std::none_of(data.filter.begin(), data.filter.end(),
                         [](int8_t w) { return w == INT8_MIN; });
   }
   static void Pack(const OpDesc& d, PackedData* data) {
-    const bool pairs = PairsExact(d, *data);
-    data->pack_variant = pairs ? kPairs : 0;
-    if (pairs) {
+    const bool in_order = data->core_class == internal::CoreClass::kInOrder;
+    data->pack_variant = !PairsExact(d, *data) ? 0 : in_order ? kPairsInOrder : kPairs;
+    if (data->pack_variant == kPairs) {
       Pairs::Pack(d, data);
+    } else if (data->pack_variant == kPairsInOrder) {
+      PairsInOrder::Pack(d, data);
     } else {
       Mlal::Pack(d, data);
     }
   }
   static size_t Workspace(const OpDesc& d, int threads) {
-    return std::max(Pairs::Workspace(d, threads), Mlal::Workspace(d, threads));
+    return std::max({Pairs::Workspace(d, threads), PairsInOrder::Workspace(d, threads),
+                     Mlal::Workspace(d, threads)});
   }
   static void Run(const OpDesc& d, const PackedData& data, const void* in, void* out, void* ws,
                   const internal::Parallel& par) {
     if (data.pack_variant == kPairs) {
       Pairs::Run(d, data, in, out, ws, par);
+    } else if (data.pack_variant == kPairsInOrder) {
+      PairsInOrder::Run(d, data, in, out, ws, par);
     } else {
       Mlal::Run(d, data, in, out, ws, par);
     }
