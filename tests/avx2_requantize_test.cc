@@ -124,12 +124,7 @@ TEST_F(Avx2Requantize, RandomAndBoundaryLanes) {
     l.Add(b == 31 ? static_cast<int32_t>(any(rng))
                   : static_cast<int32_t>(any(rng) % (uint32_t{2} << b)) - (1 << b),
           m, s);
-    // Next to the boundary where a*m crosses a half-integer (both roundings' ties are near it).
-    const double a0 = (target(rng) - 0.5) / std::ldexp(static_cast<double>(m), s - 31);
-    for (int d = -2; d <= 2; ++d) {
-      const double a = std::floor(a0) + d;
-      if (a >= kMin && a <= kMax) l.Add(static_cast<int32_t>(a), m, s);
-    }
+    test::AddNearHalfInteger(&l, target(rng), m, s, 2);
   }
   // Every run took the estimate (and its fallback where needed).
   EXPECT_EQ(Check(l), 16 * test::FloatEnv::kCount);
@@ -144,14 +139,9 @@ TEST_F(Avx2Requantize, CoarseMultipliersStayFastAndExact) {
   int coarse_ops = 0;
   for (int e = 1; e <= 22; ++e) {
     for (int32_t m : multipliers) {
-      const double m_real = std::ldexp(static_cast<double>(m), -(31 + e));
       Lanes l;
       for (int target = -300; target <= 300; target += 11) {
-        const double a0 = (target - 0.5) / m_real;
-        for (int d = -2; d <= 2; ++d) {
-          const double a = std::floor(a0) + d;
-          if (a >= kMin && a <= kMax) l.Add(static_cast<int32_t>(a), m, -e);
-        }
+        test::AddNearHalfInteger(&l, target, m, -e, 2);
       }
       coarse_ops += test::EstimateCoarse(m, -e, false);
       Check(l);

@@ -31,6 +31,17 @@ struct Lanes {
   }
 };
 
+// The accumulators a = floor(a0) + d, |d| <= spread, a0 = (target - 1/2) / M with
+// M = M0 2^shift / 2^31: where a * M crosses the half-integer below `target`, next to the
+// boundary of both roundings (their ties lie within 2^(shift-1) of it). Those in int32 range.
+inline void AddNearHalfInteger(Lanes* l, int target, int32_t m0, int shift, int spread) {
+  const double a0 = (target - 0.5) / std::ldexp(static_cast<double>(m0), shift - 31);
+  for (int d = -spread; d <= spread; ++d) {
+    const double a = std::floor(a0) + d;
+    if (a >= kMin && a <= kMax) l->Add(static_cast<int32_t>(a), m0, shift);
+  }
+}
+
 // The accumulators at the ends of the range and around every power of two, both signs.
 inline std::vector<int32_t> EdgeAccumulators() {
   std::vector<int32_t> v = {kMin, kMin + 1, kMin + 2, -1, 0, 1, 2, kMax - 1, kMax};

@@ -158,14 +158,7 @@ TEST_F(X86Requantize, BoundaryLanesFallBackExactly) {
     for (int i = 0; i < 20000; ++i) {
       const int32_t m = i % 7 == 0 ? (1 << 30) : mult(rng);  // M0 = 2^30: exact ties are common
       const int s = shift(rng);
-      const int e = -s;
-      // a where a*m crosses R - 1/2 (the boundary of both roundings, up to 2^-(e+1)).
-      const double m_real = std::ldexp(static_cast<double>(m), -(31 + e));
-      const double a0 = (target(rng) - 0.5) / m_real;
-      for (int d = -3; d <= 3; ++d) {
-        const double a = std::floor(a0) + d;
-        if (a >= kMin && a <= kMax) l.Add(static_cast<int32_t>(a), m, s);
-      }
+      test::AddNearHalfInteger(&l, target(rng), m, s, 3);
     }
     const Outcome o = Check(l, rounding);
     EXPECT_GT(o.undecided, 0) << "no lane reached the exact fallback";
@@ -184,14 +177,9 @@ TEST_F(X86Requantize, CoarseMultipliersStayFastAndExact) {
     const bool single = rounding == Rounding::kSingle;
     for (int e = 1; e <= 22; ++e) {
       for (int32_t m : multipliers) {
-        const double m_real = std::ldexp(static_cast<double>(m), -(31 + e));
         Lanes l;
         for (int target = -300; target <= 300; target += 11) {
-          const double a0 = (target - 0.5) / m_real;
-          for (int d = -2; d <= 2; ++d) {
-            const double a = std::floor(a0) + d;
-            if (a >= kMin && a <= kMax) l.Add(static_cast<int32_t>(a), m, -e);
-          }
+          test::AddNearHalfInteger(&l, target, m, -e, 2);
         }
         const bool coarse = test::EstimateCoarse(m, -e, single);
         coarse_ops += coarse;
