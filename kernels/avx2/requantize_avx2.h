@@ -7,10 +7,10 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
 #include <type_traits>
 
 #include "kernels/x86/requantize_estimate.h"
+#include "kernels/x86/store_first_bytes.h"
 #include "core/kernel.h"
 
 #define QK_AVX2_INLINE inline __attribute__((always_inline))
@@ -198,10 +198,11 @@ QK_AVX2_INLINE void Store16(OutT* out, __m256i v0, __m256i v1, int n) {
   if (sizeof(OutT) == 2) {
     if (n == 16) {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), w);
+    } else if (n > 8) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(w));
+      x86::StoreFirstBytes(out + 8, _mm256_extracti128_si256(w, 1), size_t(n - 8) * 2);
     } else {
-      alignas(32) int16_t tmp[16];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), w);
-      std::memcpy(out, tmp, size_t(n) * 2);
+      x86::StoreFirstBytes(out, _mm256_castsi256_si128(w), size_t(n) * 2);
     }
     return;
   }
@@ -211,9 +212,7 @@ QK_AVX2_INLINE void Store16(OutT* out, __m256i v0, __m256i v1, int n) {
   if (n == 16) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
   } else {
-    alignas(16) uint8_t tmp[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
-    std::memcpy(out, tmp, size_t(n));
+    x86::StoreFirstBytes(out, b, size_t(n));
   }
 }
 
@@ -232,9 +231,7 @@ QK_AVX2_INLINE void Store8(OutT* out, __m256i v, int n) {
     }
     return;
   }
-  alignas(16) OutT tmp[16];
-  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
-  std::memcpy(out, tmp, size_t(n) * sizeof(OutT));
+  x86::StoreFirstBytes(out, b, size_t(n) * sizeof(OutT));
 }
 
 // Widens n activations to int16 and subtracts the zero point (n elements read, n written).

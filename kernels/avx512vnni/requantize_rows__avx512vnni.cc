@@ -8,6 +8,7 @@
 
 #include "core/kernel.h"
 #include "kernels/avx512vnni/requantize_avx512vnni.h"
+#include "kernels/x86/store_first_bytes.h"
 
 namespace qk {
 namespace avx512vnni {
@@ -45,9 +46,7 @@ inline void Store16(int8_t* out, __m512i scaled, const Stage& s, int n) {
   if (n == 16) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
   } else {
-    alignas(16) int8_t tmp[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
-    std::memcpy(out, tmp, size_t(n));
+    x86::StoreFirstBytes(out, b, size_t(n));
   }
 }
 
