@@ -190,7 +190,10 @@ struct Split {
   int64_t tail_halves;
 };
 
-constexpr int64_t kItemsPerPart = 4;  // row (or shared-A panel) items per part when they allow
+constexpr int64_t kItemsPerPart = 4;  // row items per part when the rows allow
+// Panel items over a shared A cost nothing extra when finer (each panel of B streams once per
+// row block either way), so they are finer: c8 then ends its parts closer together.
+constexpr int64_t kSharedPanelItemsPerPart = 8;
 // The largest A (kRows, one group) a panel split fills once into a shared region.
 constexpr int64_t kMaxSharedRowsBytes = 4 << 20;
 constexpr int64_t kMinItemTiles = 4;  // a row item streams its panels of B: not too few rows
@@ -240,7 +243,7 @@ Split MakeSplit(const GemmConvConfig& c, const Plan& p, int64_t span,
                      span * p.row_bytes <= kMaxSharedRowsBytes;
   int64_t panel_items = panels >= 2 * s.parts ? 2 * s.parts : s.parts;
   if (share) {
-    panel_items = std::max<int64_t>(1, std::min(panels, kItemsPerPart * s.parts) / s.parts) *
+    panel_items = std::max<int64_t>(1, std::min(panels, kSharedPanelItemsPerPart * s.parts) / s.parts) *
                   s.parts;
   }
   const double fill = p.source == ASource::kInput || share ? 0 : kFillCost * span * g.kp;
