@@ -223,8 +223,9 @@ void ItemRange(int64_t units, int64_t items, int64_t halves, int64_t j, int64_t*
 
 // Rows are split unless panels balance the parts clearly better: the most loaded part's
 // multiply-adds (a partial tile or panel counted whole), plus, for panels, the A rows each item
-// fills. Rows are the default: each item fills only its own A rows, and B's traffic is about
-// the same either way (a part streams its panels of B once per row block in both).
+// fills (none when A is shared: its fill costs each part what its rows would). Rows are the
+// default: each item fills only its own A rows, and B's traffic is about the same either way (a
+// part streams its panels of B once per row block in both).
 Split MakeSplit(const GemmConvConfig& c, const Plan& p, int64_t span,
                 const internal::Parallel& par) {
   const GemmGeometry& g = p.g;
@@ -243,8 +244,8 @@ Split MakeSplit(const GemmConvConfig& c, const Plan& p, int64_t span,
                      span * p.row_bytes <= kMaxSharedRowsBytes;
   int64_t panel_items = panels >= 2 * s.parts ? 2 * s.parts : s.parts;
   if (share) {
-    panel_items = std::max<int64_t>(1, std::min(panels, kSharedPanelItemsPerPart * s.parts) / s.parts) *
-                  s.parts;
+    const int64_t per_part = std::min(panels, kSharedPanelItemsPerPart * s.parts) / s.parts;
+    panel_items = std::max<int64_t>(1, per_part) * s.parts;
   }
   const double fill = p.source == ASource::kInput || share ? 0 : kFillCost * span * g.kp;
   const double panel_cost = double((panels + s.parts - 1) / s.parts) * c.nr * span * g.kp +
