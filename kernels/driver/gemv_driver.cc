@@ -17,7 +17,7 @@ namespace {
 
 // Multiply-adds a thread must get for a split to pay for waking it (a few microseconds).
 constexpr double kMinWorkPerThread = 128 * 1024;
-constexpr int64_t kItemsPerPart = 4;  // enough for a stalled core to hand work over
+constexpr int64_t kItemsPerPart = 2;  // enough for a stalled core to hand work over
 
 AConverter ConverterOf(const OpDesc& d, const GemvConfig& c) {
   GemmConvConfig g{};
