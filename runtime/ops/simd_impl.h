@@ -241,9 +241,10 @@ I32<A> LaneByte(const I32<A>& v, int k) {
 //
 // Contiguous 8-bit rows go 4 * kN elements at a time without converting loads (xsimd 8 widens
 // int8 -> int32 and narrows back element by element through memory, which made ADD ~4 ns per
-// element): the bytes are loaded as kN int32 lanes, byte k of every lane is widened in
-// registers, and the results go back to the same byte positions. Each element still gets
-// exactly AddLanes' arithmetic; only which lane holds it changes.
+// element): the bytes are loaded as one 8-bit vector (no int32 access to 8-bit storage),
+// reinterpreted in registers as kN int32 lanes, byte k of every lane is widened, and the results
+// go back to the same byte positions. Each element still gets exactly AddLanes' arithmetic; only
+// which lane holds it changes.
 template <class A, class T>
 void AddRow(const AddParams& p, const T* in1, size_t s1, const T* in2, size_t s2, size_t len,
             T* out) {
@@ -252,14 +253,14 @@ void AddRow(const AddParams& p, const T* in1, size_t s1, const T* in2, size_t s2
   if constexpr (sizeof(T) == 1) {
     if (s1 == 1 && s2 == 1) {
       for (; i + 4 * kN <= len; i += 4 * kN) {
-        const I32<A> a = I32<A>::load_unaligned(reinterpret_cast<const int32_t*>(in1 + i));
-        const I32<A> b = I32<A>::load_unaligned(reinterpret_cast<const int32_t*>(in2 + i));
+        const I32<A> a = xsimd::bitwise_cast<I32<A>>(xsimd::batch<T, A>::load_unaligned(in1 + i));
+        const I32<A> b = xsimd::bitwise_cast<I32<A>>(xsimd::batch<T, A>::load_unaligned(in2 + i));
         I32<A> packed(0);
         for (int k = 0; k < 4; ++k) {
           const I32<A> r = AddLanes<A>(p, LaneByte<A, T>(a, k), LaneByte<A, T>(b, k));
           packed = packed | ((r & I32<A>(0xff)) << (8 * k));
         }
-        packed.store_unaligned(reinterpret_cast<int32_t*>(out + i));
+        xsimd::bitwise_cast<xsimd::batch<T, A>>(packed).store_unaligned(out + i);
       }
     }
   }
