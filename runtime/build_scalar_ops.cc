@@ -381,7 +381,7 @@ bool BuildDequantize(const BuildInputs& in, BuiltOp* out, std::string* error) {
 }
 
 // An ADD below this many output elements per thread stays on fewer threads.
-constexpr double kAddPartElements = 4096;
+constexpr double kAddPartElements = 2048;
 
 void AddOn(const ops::VecOps* vec, const ops::AddParams& p, const int8_t* x, const int8_t* y,
            int8_t* z) {

@@ -284,6 +284,65 @@ TEST(Softmax, MatchesTheTranscription) {
     CheckSoftmax<uint8_t, uint8_t>(p, u);
   }
 }
+
+// The table of exponentials (softmax.h: exp_of_diff) against gemmlowp's exp_on_negative_values
+// of the rescaled difference (reference/softmax.h), for all 256 8-bit differences, over betas
+// and input scales from a diff_min far below -255 (every difference counts) to a few steps.
+TEST(Softmax, ExpTableMatchesGemmlowpForEveryDifference) {
+  int checked = 0;
+  for (float beta : {0.25f, 1.f, 2.5f, 7.f}) {
+    for (int e = -12; e <= 4; ++e) {
+      for (float m : {1.f, 1.37f, 1.999f}) {
+        const float scale = std::ldexp(m, e);
+        ops::SoftmaxParams p;
+        std::string error;
+        if (!ops::PrepareSoftmax(beta, scale, &p, &error)) continue;
+        SCOPED_TRACE("beta " + std::to_string(beta) + " scale " + std::to_string(scale));
+        for (int i = 0; i < 256; ++i) {
+          const int32_t input_diff = -i;
+          if (input_diff < p.diff_min) {
+            EXPECT_EQ(p.exp_of_diff[size_t(i)], 0) << i;
+            continue;
+          }
+          const int32_t scaled = gemmlowp::SaturatingRoundingDoublingHighMul(
+              int32_t(uint32_t(input_diff) << p.input_left_shift), p.input_multiplier);
+          const int32_t want =
+              exp_on_negative_values(gemmlowp::FixedPoint<int32_t, 5>::FromRaw(scaled)).raw();
+          ASSERT_EQ(p.exp_of_diff[size_t(i)], want) << "difference -" << i;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 20 * 256);  // most settings keep every difference
+}
+
+// Rows holding every 8-bit difference to their maximum, and a classifier-sized row of 1000
+// random values, against the transcription: the looked-up exponentials give TFLite's outputs.
+TEST(Softmax, EveryDifferenceAndWideRowsMatchTheTranscription) {
+  for (float scale : {1.f / 256, 1.f / 16, 0.1f, 0.5f}) {
+    ops::SoftmaxParams p;
+    std::string error;
+    ASSERT_TRUE(ops::PrepareSoftmax(1.f, scale, &p, &error)) << error;
+    SCOPED_TRACE("scale " + std::to_string(scale));
+    p.outer = 1;
+    p.depth = 256;
+    std::vector<int8_t> all(256);
+    for (int i = 0; i < 256; ++i) all[size_t(i)] = int8_t(127 - i);
+    CheckSoftmax<int8_t, int16_t>(p, all);
+    CheckSoftmax<int8_t, int8_t>(p, all);
+    std::vector<uint8_t> all_u(256);
+    for (int i = 0; i < 256; ++i) all_u[size_t(i)] = uint8_t(255 - i);
+    CheckSoftmax<uint8_t, uint8_t>(p, all_u);
+    p.outer = 2;
+    p.depth = 1000;
+    test::Seed(12345u);
+    std::vector<int8_t> x(2000);
+    for (int8_t& v : x) v = int8_t(Next() >> 24);
+    CheckSoftmax<int8_t, int16_t>(p, x);
+    CheckSoftmax<int8_t, int8_t>(p, x);
+  }
+}
 #else
 // The comparison with gemmlowp is what makes the test above meaningful: without the header it is
 // skipped here, and CI (QK_REQUIRE_SHARED=1, which also installs libgemmlowp-dev) fails instead.

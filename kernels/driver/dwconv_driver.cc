@@ -2,6 +2,7 @@
 #include "kernels/driver/dwconv_driver.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 namespace qk {
@@ -38,9 +39,6 @@ Layout LayoutOf(const OpDesc& d, const DwConvConfig& c) {
   l.slice_bytes = Align64(l.pointers_at + size_t(d.out_w) * l.taps * sizeof(const uint8_t*));
   return l;
 }
-
-// Multiply-adds a thread must get for a split to pay for waking it.
-constexpr double kMinWorkPerThread = 256 * 1024;
 
 // Output pixels whose taps all lie inside the image, along one axis: [lo, hi).
 void InsideRange(int in, int pad, int kernel, int dilation, int stride, int out, int* lo,
@@ -161,6 +159,60 @@ void RunRow(const DwRun& r, int b, int oy, int k0, int k1, uint8_t* slice) {
   }
 }
 
+// How a run is cut into work items. The unit is one output row's chunk (row-major: a row's
+// chunks, then the next row's); an item is a contiguous range of units, all items of near-equal
+// size. The parts claim items from a shared counter until none is left (as in the GEMM-conv
+// driver), so a part whose core stalls leaves its items to the others, and items of equal size
+// end the parts together on a quiet machine. An item may begin or end inside a row: each row
+// piece gets its own kernel rows and border taps, which cost little next to its pixels.
+struct DwSplit {
+  int parts;
+  int64_t units, items;
+};
+
+// The parts decision estimates time, not multiply-adds: on MobileNetV2's depthwise layers (Zen 3,
+// AVX2, 16-channel chunks, 3x3) a pixel of a chunk costs 10-25 ns whatever its layer, so the
+// small 7x7x960 layer (0.42 M multiply-adds, 67 us) is well worth two threads although a count
+// of multiply-adds called it too small. Units of about a nanosecond: a pixel of a 16-channel
+// chunk costs its taps plus kPixelCost (loads, requantization, store); a border pixel pays its
+// taps again (one pointer per tap).
+constexpr double kPixelCost = 8;
+constexpr double kMinCostPerPart = 8000;  // ~8 us: less does not pay for waking a thread
+constexpr int64_t kItemsPerPart = 8;      // enough for a stalled core to hand work over
+
+DwSplit MakeSplit(const OpDesc& d, const DwRun& r, const internal::Parallel& par) {
+  DwSplit s{1, int64_t{d.batch} * d.out_h * r.l.chunks, 1};
+  const double pixels = double(d.batch) * d.out_h * d.out_w;
+  const double inside = double(d.batch) * (r.y_hi - r.y_lo) * (r.x_hi - r.x_lo);
+  const double chunks16 = d.out_c / 16.0, taps = r.l.taps;
+  const double cost = chunks16 * (pixels * (taps + kPixelCost) + (pixels - inside) * taps);
+  s.parts = internal::PartsFor(par, cost, kMinCostPerPart);
+  if (s.parts > 1) s.items = std::min(s.units, kItemsPerPart * s.parts);
+  return s;
+}
+
+// Runs the items of s, claimed by s.parts concurrent parts (part i uses workspace slice i).
+void RunItems(const DwRun& r, const DwSplit& s, const internal::Parallel& par) {
+  const int chunks = r.l.chunks, out_h = r.flat->out_h;
+  std::atomic<int64_t> next{0};
+  internal::ParallelFor(par, s.parts, [&](size_t part) {
+    uint8_t* slice = r.ws + r.l.shared_bytes + part * r.l.slice_bytes;
+    // Items in order; which part computes one never changes its bytes.
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < s.items;
+         i = next.fetch_add(1, std::memory_order_relaxed)) {
+      int64_t u, end;
+      internal::PartRange(s.units, static_cast<int>(s.items), static_cast<int>(i), 1, &u, &end);
+      while (u < end) {  // the item's piece of each row it touches
+        const int64_t row = u / chunks;
+        const int k0 = static_cast<int>(u % chunks);
+        const int k1 = static_cast<int>(std::min<int64_t>(chunks, k0 + (end - u)));
+        RunRow(r, static_cast<int>(row / out_h), static_cast<int>(row % out_h), k0, k1, slice);
+        u += k1 - k0;
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void RunDwConv(const OpDesc& d, const PackedData& data, const DwConvConfig& c, const void* input,
@@ -201,25 +253,8 @@ void RunDwConv(const OpDesc& d, const PackedData& data, const DwConvConfig& c, c
   r.p.pad = pad;
   r.p.x_step = d.stride_w * px_bytes;
   r.p.tap_offset = offsets;
-  // Work items: output rows x chunk groups, rows first; chunks are split too when there are
-  // few rows (a 7x7 layer), so that every part gets a similar share.
-  const int64_t out_rows = int64_t{d.batch} * d.out_h;
-  const int parts =
-      internal::PartsFor(par, double(d.OutputElements()) * l.taps, kMinWorkPerThread);
-  const int chunk_groups = out_rows >= 4 * parts ? 1 : std::min(l.chunks, parts);
-  const int64_t items = out_rows * chunk_groups;
-  internal::ParallelFor(par, parts, [&](size_t part) {
-    uint8_t* slice = r.ws + l.shared_bytes + part * l.slice_bytes;
-    int64_t i0, i1;
-    internal::PartRange(items, parts, static_cast<int>(part), 1, &i0, &i1);
-    for (int64_t i = i0; i < i1; ++i) {
-      const int64_t row = i / chunk_groups;
-      int64_t k0, k1;
-      internal::PartRange(l.chunks, chunk_groups, static_cast<int>(i % chunk_groups), 1, &k0, &k1);
-      RunRow(r, static_cast<int>(row / d.out_h), static_cast<int>(row % d.out_h),
-             static_cast<int>(k0), static_cast<int>(k1), slice);
-    }
-  });
+  const DwSplit s = MakeSplit(d, r, par);
+  RunItems(r, s, par);
 }
 
 }  // namespace driver

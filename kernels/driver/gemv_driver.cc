@@ -1,6 +1,8 @@
 // The GEMV driver (see gemv_driver.h).
 #include "kernels/driver/gemv_driver.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "kernels/driver/a_rows.h"
@@ -15,6 +17,7 @@ namespace {
 
 // Multiply-adds a thread must get for a split to pay for waking it (a few microseconds).
 constexpr double kMinWorkPerThread = 128 * 1024;
+constexpr int64_t kItemsPerPart = 2;  // enough for a stalled core to hand work over
 
 AConverter ConverterOf(const OpDesc& d, const GemvConfig& c) {
   GemmConvConfig g{};
@@ -55,18 +58,26 @@ void RunGemv(const OpDesc& d, const PackedData& data, const GemvConfig& c, const
   r.kp = kp;
   r.out = static_cast<uint8_t*>(output);
   r.out_stride = int64_t{d.out_c} * cv.in_bytes;
-  // Each part takes a range of whole blocks of output channels; one part when the weights are
-  // too few to be worth a second thread.
+  // Items: near-equal ranges of whole blocks of output channels, claimed from a shared counter
+  // (as in the GEMM-conv driver) so a part whose core stalls leaves its blocks to the others.
+  // One part when the weights are too few to be worth a second thread.
   const int parts =
       internal::PartsFor(par, double(d.batch) * d.in_c * d.out_c, kMinWorkPerThread);
-  internal::ParallelFor(par, parts, [&](size_t i) {
-    int64_t o0, o1;
-    internal::PartRange(d.out_c, parts, static_cast<int>(i), c.block, &o0, &o1);
-    if (o0 >= o1) return;
-    GemvRows part = r;
-    part.o_begin = static_cast<int>(o0);
-    part.o_end = static_cast<int>(o1);
-    c.rows(part);
+  const int64_t blocks = (d.out_c + c.block - 1) / c.block;
+  const int64_t items = parts == 1 ? 1 : std::min<int64_t>(blocks, kItemsPerPart * parts);
+  std::atomic<int64_t> next{0};
+  internal::ParallelFor(par, parts, [&](size_t) {
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < items;
+         i = next.fetch_add(1, std::memory_order_relaxed)) {
+      int64_t o0, o1;
+      internal::PartRange(d.out_c, static_cast<int>(items), static_cast<int>(i), c.block, &o0,
+                          &o1);
+      if (o0 >= o1) continue;
+      GemvRows item = r;
+      item.o_begin = static_cast<int>(o0);
+      item.o_end = static_cast<int>(o1);
+      c.rows(item);
+    }
   });
 }
 

@@ -2,6 +2,7 @@
 #include "kernels/driver/smallk_conv_driver.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "kernels/driver/a_rows.h"
 
@@ -71,14 +72,16 @@ void RunSmallKConv(const OpDesc& d, const PackedData& data, const SmallKConfig& 
   band.state = state;
   band.row_step = image.PixelOffset(d, 1, 0);
   band.col_step = image.PixelOffset(d, 0, 1);
+  // Items: the bands (of equal rows but the last), claimed from a shared counter as in the
+  // GEMM-conv driver, so a part whose core stalls leaves its bands to the others.
   const int64_t items = d.batch * bands;
+  std::atomic<int64_t> next{0};
   internal::ParallelFor(par, parts, [&](size_t part) {
     uint8_t* band_rows = slices + part * BandSliceBytes(d, c);
     SmallKBand mine = band;
     mine.line = band_rows;
-    int64_t i0, i1;
-    internal::PartRange(items, parts, static_cast<int>(part), 1, &i0, &i1);
-    for (int64_t i = i0; i < i1; ++i) {
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < items;
+         i = next.fetch_add(1, std::memory_order_relaxed)) {
       const int b = static_cast<int>(i / bands);
       const int64_t oy0 = i % bands * band_out_rows;
       const int64_t rows = std::min<int64_t>(band_out_rows, d.out_h - oy0);

@@ -37,12 +37,20 @@ void FoldCount(int64_t n, int32_t* multiplier, int* shift) {
 }
 
 // reference_ops::ReduceSumImpl: adds every input element to its output's int32 sum (wrapping).
+// The sums are taken modulo 2^32 (uint32), so the order of the additions cannot change them:
+// the walk goes a whole innermost row at a time (the index stepping once per row, not per
+// element), and the row's loop is a plain vectorizable one. Kept innermost dimension: element
+// j of the row adds to output base + j; reduced: the whole row adds to output base.
 template <typename T>
 void SumReduced(const MeanParams& p, const T* input, int32_t* sum) {
   const int rank = int(p.input_dims.size());
   std::fill(sum, sum + p.num_outputs, 0);
-  size_t in_count = 1;
-  for (int d : p.input_dims) in_count *= size_t(d);
+  if (rank == 0) {
+    sum[0] = int32_t(input[0]);
+    return;
+  }
+  size_t rows = 1;
+  for (int i = 0; i + 1 < rank; ++i) rows *= size_t(p.input_dims[i]);
   std::vector<size_t> out_stride(rank, 0);  // 0 along reduced dimensions
   size_t s = 1;
   for (int i = rank - 1; i >= 0; --i) {
@@ -51,11 +59,22 @@ void SumReduced(const MeanParams& p, const T* input, int32_t* sum) {
       s *= size_t(p.input_dims[i]);
     }
   }
-  std::vector<int> index(rank, 0);
+  const size_t row_len = size_t(p.input_dims[rank - 1]);
+  const bool row_reduced = p.reduced[rank - 1];
+  uint32_t* acc = reinterpret_cast<uint32_t*>(sum);
+  std::vector<int> index(rank - 1, 0);
   size_t out_offset = 0;
-  for (size_t i = 0; i < in_count; ++i) {
-    sum[out_offset] = int32_t(uint32_t(sum[out_offset]) + uint32_t(int32_t(input[i])));
-    for (int d = rank - 1; d >= 0; --d) {  // next input index, row-major
+  for (size_t r = 0; r < rows; ++r) {
+    const T* row = input + r * row_len;
+    if (row_reduced) {
+      uint32_t total = 0;
+      for (size_t j = 0; j < row_len; ++j) total += uint32_t(int32_t(row[j]));
+      acc[out_offset] += total;
+    } else {
+      uint32_t* out = acc + out_offset;
+      for (size_t j = 0; j < row_len; ++j) out[j] += uint32_t(int32_t(row[j]));
+    }
+    for (int d = rank - 2; d >= 0; --d) {  // next row, row-major
       out_offset += out_stride[d];
       if (++index[d] < p.input_dims[d]) break;
       out_offset -= out_stride[d] * size_t(index[d]);

@@ -24,9 +24,12 @@ int32_t MultiplyByQuantizedMultiplierGreaterThanOne(int32_t x, int32_t multiplie
   return SaturatingRoundingDoublingHighMul(shifted, multiplier);
 }
 
+// reference_ops::Softmax<T, Out>, with exp_on_negative_values(scaled input_diff) read from
+// p.exp_of_diff (see softmax.h): index max_in_row - in[c], counted when input_diff >= diff_min.
 template <typename T, typename Out>
 bool SoftmaxImpl(const SoftmaxParams& p, const T* input, Out* output) {
-  using fixedpoint::ExpOnNegativeValues;
+  const int32_t* exp_of = p.exp_of_diff.data();
+  const int32_t limit = -p.diff_min;  // input_diff >= diff_min <=> max - in <= limit
   for (int i = 0; i < p.outer; ++i) {
     const T* in = input + size_t(i) * p.depth;
     Out* out = output + size_t(i) * p.depth;
@@ -35,13 +38,10 @@ bool SoftmaxImpl(const SoftmaxParams& p, const T* input, Out* output) {
 
     int32_t sum_of_exps = 0;  // Q12.19
     for (int c = 0; c < p.depth; ++c) {
-      const int32_t input_diff = int32_t(in[c]) - max_in_row;
-      if (input_diff >= p.diff_min) {
-        const int32_t scaled_diff = MultiplyByQuantizedMultiplierGreaterThanOne(
-            input_diff, p.input_multiplier, p.input_left_shift);
+      const int32_t neg_diff = int32_t(max_in_row) - in[c];
+      if (neg_diff <= limit) {
         sum_of_exps = fixedpoint::WrapAdd(
-            sum_of_exps, fixedpoint::Rescale(ExpOnNegativeValues(scaled_diff, kScaledDiffIntegerBits),
-                                             0, kAccumulationIntegerBits));
+            sum_of_exps, fixedpoint::Rescale(exp_of[neg_diff], 0, kAccumulationIntegerBits));
       }
     }
 
@@ -52,13 +52,10 @@ bool SoftmaxImpl(const SoftmaxParams& p, const T* input, Out* output) {
     if (exponent < 0 || exponent > 31) return false;  // TFLite's TFLITE_CHECK aborts here
 
     for (int c = 0; c < p.depth; ++c) {
-      const int32_t input_diff = int32_t(in[c]) - max_in_row;
-      if (input_diff >= p.diff_min) {
-        const int32_t scaled_diff = MultiplyByQuantizedMultiplierGreaterThanOne(
-            input_diff, p.input_multiplier, p.input_left_shift);
-        const int32_t exp_in_0 = ExpOnNegativeValues(scaled_diff, kScaledDiffIntegerBits);
+      const int32_t neg_diff = int32_t(max_in_row) - in[c];
+      if (neg_diff <= limit) {
         const int32_t unsat_output =
-            RoundingDivideByPOT(fixedpoint::Mul(shifted_scale, exp_in_0), exponent);
+            RoundingDivideByPOT(fixedpoint::Mul(shifted_scale, exp_of[neg_diff]), exponent);
         const int32_t shifted_output = unsat_output + int32_t(std::numeric_limits<Out>::min());
         out[c] = Out(std::max(std::min(shifted_output, int32_t(std::numeric_limits<Out>::max())),
                               int32_t(std::numeric_limits<Out>::min())));
@@ -94,6 +91,18 @@ bool PrepareSoftmax(float beta, float input_scale, SoftmaxParams* params, std::s
                                     double(int64_t(1) << (31 - kScaledDiffIntegerBits)) /
                                     double(int64_t(1) << q.shift);
   params->diff_min = -1 * int(std::floor(max_input_rescaled));
+  // The exponential of every 8-bit difference that counts (reference/softmax.h's
+  // MultiplyByQuantizedMultiplierGreaterThanOne then exp_on_negative_values<5>).
+  for (int i = 0; i < 256; ++i) {
+    const int32_t input_diff = -i;
+    params->exp_of_diff[size_t(i)] =
+        input_diff >= params->diff_min
+            ? fixedpoint::ExpOnNegativeValues(
+                  MultiplyByQuantizedMultiplierGreaterThanOne(input_diff, params->input_multiplier,
+                                                              params->input_left_shift),
+                  kScaledDiffIntegerBits)
+            : 0;
+  }
   return true;
 }
 

@@ -17,6 +17,7 @@
 #ifndef QKERNELS_RUNTIME_OPS_SOFTMAX_H_
 #define QKERNELS_RUNTIME_OPS_SOFTMAX_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -28,6 +29,12 @@ struct SoftmaxParams {
   int32_t input_multiplier = 0;
   int input_left_shift = 0;
   int diff_min = 0;
+  // exp_of_diff[i]: exp_on_negative_values(scaled difference) in Q0.31 for the 8-bit difference
+  // -i (input - row maximum), i in [0, 255]; 0 where -i < diff_min (those never count). For
+  // 8-bit input the exponential is a function of that difference alone, so PrepareSoftmax
+  // evaluates it once per difference with the reference's own arithmetic and Softmax looks it
+  // up: the same int32 values, without two exponentials per element.
+  std::array<int32_t, 256> exp_of_diff{};
   int outer = 0;  // rows
   int depth = 0;  // last dimension
 };
