@@ -159,14 +159,15 @@ void RunRow(const DwRun& r, int b, int oy, int k0, int k1, uint8_t* slice) {
   }
 }
 
-// How a run is cut into work items. The unit is one output row's chunk (row-major: a row's
-// chunks, then the next row's); an item is a contiguous range of units, all items of near-equal
-// size. The parts claim items from a shared counter until none is left (as in the GEMM-conv
-// driver), so a part whose core stalls leaves its items to the others, and items of equal size
-// end the parts together on a quiet machine. An item may begin or end inside a row: each row
-// piece gets its own kernel rows and border taps, which cost little next to its pixels.
+// How a run is cut into work items. The unit is one output row (all its chunks), or, when the
+// rows are few, a group of a row's chunks (row-major: a row's groups, then the next row's); an
+// item is a contiguous range of units, all items of near-equal size. The parts claim items from
+// a shared counter until none is left (as in the GEMM-conv driver), so a part whose core stalls
+// leaves its items to the others. Rows are split only when they must be: two parts writing
+// different channels of the same output pixels share those pixels' cache lines.
 struct DwSplit {
   int parts;
+  int chunks_per_unit, units_per_row;
   int64_t units, items;
 };
 
@@ -178,16 +179,36 @@ struct DwSplit {
 // taps again (one pointer per tap).
 constexpr double kPixelCost = 8;
 constexpr double kMinCostPerPart = 8000;  // ~8 us: less does not pay for waking a thread
-constexpr int64_t kItemsPerPart = 8;      // enough for a stalled core to hand work over
+// Items: neighbouring output rows read the same input rows (3x3: an item of 2 rows reads 4),
+// so whole-row items are few and large: small items interleaved between the parts made each part
+// read most of the input (MobileNetV2's 14x14 and 28x28 layers ~10-20% slower at 2 threads than
+// contiguous halves). Each part gets one contiguous range, two when the rows are many; a layer
+// of a few rows (7x7) splits its rows' chunks instead, in finer items (its input fits in L2).
+constexpr int64_t kFewRowsPerPart = 4;   // fewer rows than this per part: chunk groups
+constexpr int64_t kManyRowsPerPart = 8;  // at least this many: two row items per part
+constexpr int64_t kGroupItemsPerPart = 8;
 
 DwSplit MakeSplit(const OpDesc& d, const DwRun& r, const internal::Parallel& par) {
-  DwSplit s{1, int64_t{d.batch} * d.out_h * r.l.chunks, 1};
+  const int64_t rows = int64_t{d.batch} * d.out_h;
+  const int chunks = r.l.chunks;
+  DwSplit s{1, chunks, 1, rows, 1};
   const double pixels = double(d.batch) * d.out_h * d.out_w;
   const double inside = double(d.batch) * (r.y_hi - r.y_lo) * (r.x_hi - r.x_lo);
   const double chunks16 = d.out_c / 16.0, taps = r.l.taps;
   const double cost = chunks16 * (pixels * (taps + kPixelCost) + (pixels - inside) * taps);
   s.parts = internal::PartsFor(par, cost, kMinCostPerPart);
-  if (s.parts > 1) s.items = std::min(s.units, kItemsPerPart * s.parts);
+  if (s.parts == 1) return s;
+  if (rows >= kFewRowsPerPart * s.parts) {
+    s.items = rows >= kManyRowsPerPart * s.parts ? 2 * s.parts : s.parts;
+    return s;
+  }
+  // Units: line-sized groups of a row's chunks (whole 64-byte lines of channels, so that two
+  // parts share at most the output lines at a group's edges).
+  const int chunk_bytes = r.c->chunk * ElemBytes(d);
+  s.chunks_per_unit = std::min(chunks, std::max(1, (64 + chunk_bytes - 1) / chunk_bytes));
+  s.units_per_row = (chunks + s.chunks_per_unit - 1) / s.chunks_per_unit;
+  s.units = rows * s.units_per_row;
+  s.items = std::min(s.units, kGroupItemsPerPart * s.parts);
   return s;
 }
 
@@ -203,11 +224,13 @@ void RunItems(const DwRun& r, const DwSplit& s, const internal::Parallel& par) {
       int64_t u, end;
       internal::PartRange(s.units, static_cast<int>(s.items), static_cast<int>(i), 1, &u, &end);
       while (u < end) {  // the item's piece of each row it touches
-        const int64_t row = u / chunks;
-        const int k0 = static_cast<int>(u % chunks);
-        const int k1 = static_cast<int>(std::min<int64_t>(chunks, k0 + (end - u)));
+        const int64_t row = u / s.units_per_row;
+        const int64_t j0 = u % s.units_per_row;
+        const int64_t j1 = std::min<int64_t>(s.units_per_row, j0 + (end - u));
+        const int k0 = static_cast<int>(j0 * s.chunks_per_unit);
+        const int k1 = static_cast<int>(std::min<int64_t>(chunks, j1 * s.chunks_per_unit));
         RunRow(r, static_cast<int>(row / out_h), static_cast<int>(row % out_h), k0, k1, slice);
-        u += k1 - k0;
+        u += j1 - j0;
       }
     }
   });
